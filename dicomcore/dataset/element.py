@@ -1,0 +1,98 @@
+"""Data elements: decoded (``DataElement``) and not yet decoded (``RawElement``).
+
+A dataset read from bytes holds ``RawElement``s: the value bytes and where they
+came from.  Only when a value is asked for is it decoded into a ``DataElement``
+(pydicom's lesson: most values of most files are never looked at).  An
+untouched raw element is written back byte for byte.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .tag import Tag, tag_str
+
+
+class DataElement:
+    """One element: ``tag``, ``vr`` and Python ``value``.
+
+    ``undefined_length`` records how a sequence (or encapsulated Pixel Data)
+    was delimited, so it is written back the same way.  ``offset`` is where
+    the element's header started in the stream it was read from (None if it
+    was made in memory); ``length`` the value length read there.
+    """
+
+    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length")
+
+    def __init__(self, tag: int, vr: str, value: Any, *, undefined_length: bool = False,
+                 offset: Optional[int] = None, length: Optional[int] = None):
+        self.tag = Tag(tag)
+        self.vr = vr
+        self.value = value
+        self.undefined_length = undefined_length
+        self.offset = offset
+        self.length = length
+
+    @property
+    def keyword(self) -> str:
+        from .dictionary import keyword_for
+
+        return keyword_for(self.tag)
+
+    @property
+    def name(self) -> str:
+        from .dictionary import name_of
+
+        if self.tag.is_private_creator:
+            return "Private Creator"
+        return name_of(self.tag) or ("Private tag" if self.tag.is_private else "Unknown")
+
+    @property
+    def VM(self) -> int:
+        value = self.value
+        if value is None or value == "" or value == b"":
+            return 0
+        if self.vr == "SQ":
+            return 1
+        return len(value) if isinstance(value, list) else 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DataElement):
+            return NotImplemented
+        return self.tag == other.tag and self.vr == other.vr and self.value == other.value
+
+    def __repr__(self) -> str:
+        shown = repr(self.value)
+        if len(shown) > 70:
+            shown = shown[:67] + "..."
+        return f"DataElement({tag_str(self.tag)} {self.vr} {shown})"
+
+
+class RawElement:
+    """An element as read: value bytes not yet decoded.
+
+    ``value`` is None when the value was deferred (``defer_size``): ``source``
+    then reads it from the file on first access.
+    """
+
+    __slots__ = ("tag", "vr", "value", "offset", "length", "undefined_length", "source",
+                 "value_start")
+
+    def __init__(self, tag: int, vr: str, value: Optional[bytes], offset: int, length: int,
+                 undefined_length: bool = False, source: Any = None, value_start: int = -1):
+        self.tag = tag
+        self.vr = vr
+        self.value = value
+        self.offset = offset
+        self.length = length
+        self.undefined_length = undefined_length
+        self.source = source
+        self.value_start = value_start
+
+    def data(self) -> bytes:
+        """The value bytes, read from the source if deferred."""
+        if self.value is None:
+            return self.source.read(self.value_start, self.length, self.tag)
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"RawElement({tag_str(self.tag)} {self.vr} length={self.length})"

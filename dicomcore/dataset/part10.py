@@ -1,0 +1,249 @@
+"""Part 10 files (PS3.10 7): preamble, "DICM", File Meta Information, dataset.
+
+Reading sniffs what is there: a file with or without the 128-byte preamble,
+with or without group 0002, in any native encoding.  Writing is strict: a
+fresh File Meta Information with a correct group length and dicomcore's own
+implementation identity, written to a temporary name and renamed only once
+complete, so no half-written file is ever presented as whole.
+"""
+from __future__ import annotations
+
+
+import mmap
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Optional, Union
+
+from ..errors import EncodeError, InvalidFileError, TruncatedError
+from . import transfer_syntax as _ts
+from .dataset import Dataset
+from .decode import DEFAULT_MAX_DEPTH, Options, decode_dataset
+from .deflate import deflate_chunks, inflate
+from .encode import encode_dataset
+from .tag import PIXEL_DATA
+from .transfer_syntax import TransferSyntax
+from .uid import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+
+PathOrFile = Union[str, os.PathLike, BinaryIO, bytes, bytearray]
+_META_END = 0x00030000
+_TS_UID = 0x00020010
+
+
+class FileSource:
+    """Reads deferred values back from the file they were found in."""
+
+    def __init__(self, path: str):
+        self.path = path
+        stat = os.stat(path)
+        self.signature = (stat.st_size, stat.st_mtime_ns)
+
+    def read(self, offset: int, length: int, tag: int) -> bytes:
+        stat = os.stat(self.path)
+        if (stat.st_size, stat.st_mtime_ns) != self.signature:
+            raise InvalidFileError(f"{self.path} changed since it was read; deferred value "
+                                   "cannot be loaded", offset=offset, tag=tag)
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            data = f.read(length)
+        if len(data) != length:
+            raise TruncatedError(f"deferred value: {len(data)} of {length} bytes left",
+                                 offset=offset, tag=tag)
+        return data
+
+
+def read(source: PathOrFile, *, stop_before_pixels: bool = False,
+         defer_size: Optional[int] = None, max_depth: int = DEFAULT_MAX_DEPTH,
+         inflate_limit: Optional[int] = None) -> Dataset:
+    """Read a Part 10 file, or a bare dataset (its encoding sniffed).
+
+    ``defer_size``: values longer than this many bytes are not read now but
+    from the file when first accessed (paths only), so very large files open
+    in bounded memory.  ``max_depth`` bounds sequence nesting.
+    """
+    path: Optional[str] = None
+    mapped = None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        buf: Any = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        with open(path, "rb") as f:
+            if defer_size is not None and os.fstat(f.fileno()).st_size > 0:
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                buf = memoryview(mapped)
+            else:
+                buf = f.read()
+    else:
+        buf = source.read()
+        if not isinstance(buf, bytes):
+            raise TypeError("read() needs a binary file")
+    try:
+        ds = _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+    finally:
+        if mapped is not None:
+            buf.release()
+            mapped.close()
+    object.__setattr__(ds, "filename", path)
+    return ds
+
+
+def _read_buffer(buf: Any, path: Optional[str], stop_before_pixels: bool,
+                 defer_size: Optional[int], max_depth: int,
+                 inflate_limit: Optional[int]) -> Dataset:
+    size = len(buf)
+    preamble = None
+    pos = 0
+    if size >= 132 and bytes(buf[128:132]) == b"DICM":
+        preamble, pos = bytes(buf[:128]), 132
+    elif size >= 4 and bytes(buf[:4]) == b"DICM":
+        pos = 4  # no preamble, prefix only (seen in the wild)
+
+    meta = Dataset()
+    if size - pos >= 8 and bytes(buf[pos:pos + 2]) == b"\x02\x00":
+        # PS3.10 7.1: group 0002 is Explicit VR LE.  Elements are read one by one
+        # up to the first tag past the group, so a lying group length can't mislead.
+        meta, pos = decode_dataset(buf, True, True, start=pos,
+                                   options=Options(max_depth=max_depth, stop_before=_META_END))
+    elif preamble is not None or pos == 4:
+        raise InvalidFileError("no File Meta Information after the DICM prefix", offset=pos)
+
+    ts = _transfer_syntax_of(meta, buf, pos)
+    options = Options(max_depth=max_depth, defer_size=defer_size,
+                      source=FileSource(path) if path and defer_size is not None else None,
+                      stop_before=PIXEL_DATA if stop_before_pixels else None)
+    if ts.deflated:
+        body = inflate(buf[pos:], inflate_limit, offset=pos)
+        options.source = None  # offsets are in the inflated stream: nothing to seek back to
+        ds, _ = decode_dataset(bytes(body), True, True, options=options)
+    else:
+        ds, _ = decode_dataset(buf, ts.little_endian, ts.explicit_vr, start=pos,
+                               options=options)
+    object.__setattr__(ds, "file_meta", meta)
+    object.__setattr__(ds, "preamble", preamble)
+    object.__setattr__(ds, "transfer_syntax", ts)
+    return ds
+
+
+def _transfer_syntax_of(meta: Dataset, buf: Any, pos: int) -> TransferSyntax:
+    uid = meta.get(_TS_UID)
+    if uid:
+        return _ts.get(str(uid))
+    return sniff_transfer_syntax(bytes(buf[pos:pos + 8]))
+
+
+def sniff_transfer_syntax(head: bytes) -> TransferSyntax:
+    """Guess the encoding of a bare dataset from its first element header.
+
+    The first group of a dataset is small (0008 typically): read little endian
+    it is, read big endian it is not.  Explicit VR shows as two letters at 4..5.
+    """
+    if len(head) < 8:
+        return _ts.EXPLICIT_VR_LE
+    little = head[0] != 0 or head[1] == 0
+    explicit = head[4:6].isalpha() and head[4:6].isupper()
+    if not little:
+        return _ts.EXPLICIT_VR_BE
+    return _ts.EXPLICIT_VR_LE if explicit else _ts.IMPLICIT_VR_LE
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def make_file_meta(ds: Dataset, ts: TransferSyntax) -> Dataset:
+    """A fresh File Meta Information for ``ds`` (PS3.10 Table 7.1-1)."""
+    old = ds.file_meta or Dataset()
+    meta = Dataset()
+    meta.add(0x00020001, "OB", b"\x00\x01")
+    sop_class = ds.get(0x00080016) or old.get(0x00020002)
+    sop_instance = ds.get(0x00080018) or old.get(0x00020003)
+    if not sop_class or not sop_instance:
+        raise EncodeError("a Part 10 file needs SOP Class UID (0008,0016) and SOP Instance "
+                          "UID (0008,0018)")
+    meta.add(0x00020002, "UI", str(sop_class))
+    meta.add(0x00020003, "UI", str(sop_instance))
+    meta.add(0x00020010, "UI", str(ts.uid))
+    meta.add(0x00020012, "UI", str(IMPLEMENTATION_CLASS_UID))
+    meta.add(0x00020013, "SH", IMPLEMENTATION_VERSION_NAME)
+    for tag in (0x00020016, 0x00020017, 0x00020018, 0x00020100, 0x00020102):
+        if tag in old:
+            elem = old[tag]
+            meta.add(tag, elem.vr, elem.value)
+    return meta
+
+
+def encode_file(ds: Dataset, transfer_syntax: Any = None) -> list:
+    """The chunks of a whole Part 10 file."""
+    ts = _choose_ts(ds, transfer_syntax)
+    _check_pixel_encoding(ds, ts)
+    meta = make_file_meta(ds, ts)
+    meta_parts = encode_dataset(meta, True, True)
+    meta_len = sum(len(p) for p in meta_parts)
+    # (0002,0000) UL: bytes after its own value up to the end of group 0002.
+    group_length = b"\x02\x00\x00\x00UL\x04\x00" + meta_len.to_bytes(4, "little")
+    body = encode_dataset(_without_meta(ds), ts.little_endian, ts.explicit_vr)
+    if ts.deflated:
+        body = list(deflate_chunks(body))
+    preamble = ds.preamble if ds.preamble and len(ds.preamble) == 128 else bytes(128)
+    return [preamble, b"DICM", group_length, *meta_parts, *body]
+
+
+def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> None:
+    """Write ``ds`` as a Part 10 file in ``transfer_syntax`` (default: as read, else
+    Explicit VR Little Endian).  A path is written to a temporary file in the same
+    folder and renamed into place only when complete."""
+    chunks = encode_file(ds, transfer_syntax)
+    if not isinstance(target, (str, os.PathLike)):
+        target.writelines(chunks)  # type: ignore[union-attr]
+        return
+    final = Path(target)
+    fd, temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part",
+                                dir=final.parent if str(final.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.writelines(chunks)
+        os.replace(temp, final)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def _choose_ts(ds: Dataset, requested: Any) -> TransferSyntax:
+    if isinstance(requested, TransferSyntax):
+        return requested
+    if requested:
+        return _ts.get(str(requested))
+    meta_uid = ds.file_meta.get(_TS_UID) if ds.file_meta is not None else None
+    if meta_uid:
+        return _ts.get(str(meta_uid))
+    return ds.transfer_syntax or _ts.EXPLICIT_VR_LE
+
+
+def _check_pixel_encoding(ds: Dataset, ts: TransferSyntax) -> None:
+    if PIXEL_DATA not in ds._elems:
+        return
+    raw = ds._elems[PIXEL_DATA]
+    encapsulated = bool(raw.undefined_length)
+    if encapsulated and not ts.encapsulated:
+        raise EncodeError(f"Pixel Data is encapsulated (compressed); writing it as "
+                          f"{ts.name or ts.uid} needs it decoded first")
+    if ts.encapsulated and not encapsulated:
+        raise EncodeError(f"Pixel Data is native; writing it as {ts.name or ts.uid} needs "
+                          "it encoded first")
+
+
+def _without_meta(ds: Dataset) -> Dataset:
+    if not any(tag >> 16 == 0x0002 for tag in ds._elems):
+        return ds
+    view = Dataset({t: e for t, e in ds._elems.items() if t >> 16 != 0x0002})
+    for key in ("_little", "_charsets"):
+        object.__setattr__(view, key, getattr(ds, key))
+    return view
+
+
+def dcmwrite_bytes(ds: Dataset, transfer_syntax: Any = None) -> bytes:
+    """The whole file as bytes (for tests and small files)."""
+    return b"".join(encode_file(ds, transfer_syntax))
+
+
