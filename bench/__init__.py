@@ -1,0 +1,1 @@
+"""Benchmarks: dicomcore beside other implementations, in one run, as ratios."""
