@@ -8,14 +8,13 @@ tag order).
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Iterator, Optional
 
 from ..errors import DicomError
 from . import dictionary
 from .element import DataElement, RawElement
 from .tag import Tag, TagLike
-from .vr import VRS, empty_value
+from .vr import VRS, coerce, empty_value
 
 _PIXEL_REPRESENTATION = 0x00280103
 _SPECIFIC_CHARACTER_SET = 0x00080005
@@ -131,7 +130,7 @@ class Dataset:
         """Add or replace the element ``tag`` with an explicit VR."""
         if vr not in VRS:
             raise ValueError(f"unknown VR {vr!r}")
-        elem = DataElement(_to_tag(tag), vr, value)
+        elem = DataElement(_to_tag(tag), vr, coerce(vr, value))
         self._adopt(elem)
         self._elems[elem.tag] = elem
         return elem
@@ -165,7 +164,7 @@ class Dataset:
             return
         if tag in self._elems:
             elem = self.element(tag)
-            elem.value = value
+            elem.value = coerce(elem.vr, value)
             self._adopt(elem)
             return
         vr = dictionary.vr_of(tag)
@@ -209,9 +208,13 @@ class Dataset:
         return self
 
     def copy(self) -> "Dataset":
+        import copy
+
         return copy.deepcopy(self)
 
     def __deepcopy__(self, memo: dict) -> "Dataset":
+        import copy
+
         self.decode_all()
         new = Dataset()
         for key in Dataset._STATE[1:]:
@@ -286,8 +289,6 @@ def _walk(ds: Dataset, depth: int) -> Iterator[tuple[int, DataElement]]:
             for item in elem.value:
                 yield from _walk(item, depth + 1)
 
-
-_TAG_CACHE: dict = {}
 
 
 def _to_tag(key: Any) -> int:

@@ -9,10 +9,7 @@ complete, so no half-written file is ever presented as whole.
 from __future__ import annotations
 
 
-import mmap
 import os
-import tempfile
-from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Optional, Union
 
 from ..errors import EncodeError, InvalidFileError, TruncatedError
@@ -69,6 +66,8 @@ def read(source: PathOrFile, *, stop_before_pixels: bool = False,
         path = os.fspath(source)
         with open(path, "rb") as f:
             if defer_size is not None and os.fstat(f.fileno()).st_size > 0:
+                import mmap
+
                 mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
                 buf = memoryview(mapped)
             else:
@@ -194,9 +193,11 @@ def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> No
     if not isinstance(target, (str, os.PathLike)):
         target.writelines(chunks)  # type: ignore[union-attr]
         return
-    final = Path(target)
+    import tempfile
+
+    final = os.fspath(target)
     fd, temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part",
-                                dir=final.parent if str(final.parent) else ".")
+                                dir=os.path.dirname(final) or ".")
     try:
         with os.fdopen(fd, "wb") as f:
             f.writelines(chunks)

@@ -7,22 +7,27 @@ registry only gives names, so the encoding flags are decided here, from PS3.5:
   plus the retired Papyrus 3 Implicit VR Little Endian.
 * Every other syntax is Explicit VR Little Endian with encapsulated pixel data
   (PS3.5 A.4) or with no pixel data in the dataset at all (JPIP A.6/A.7, SMPTE ST 2110
-  for real-time video); both are flagged ``encapsulated``.
+  for real-time video); both are flagged ``encapsulated``. So are the retired
+  RFC 2557 MIME and XML encodings, which are not binary DICOM at all: they are kept for
+  their names and should be refused by anything that reads or negotiates.
 * ``get()`` of a UID the registry does not know assumes exactly that, so files in a
   syntax newer than the bundled registry (JPEG XL, Deflated Image Frame Compression)
-  still decode, though their pixel data cannot.
+  still decode; only their pixel data needs a codec.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import DicomError
 from .uid import REGISTRY, UID, is_valid_uid
 
 
-@dataclass(frozen=True)
-class TransferSyntax:
-    """The encoding rules a transfer syntax UID stands for.
+class TransferSyntax(NamedTuple):
+    """The encoding rules a transfer syntax UID stands for; immutable.
+
+    A NamedTuple rather than a frozen dataclass: importing ``dataclasses`` (it pulls in
+    ``inspect``) and building the class cost ~15 ms, a third of the budget for
+    ``import dicomcore``, which reaches this module.
 
     ``deflated``: the whole dataset after the File Meta Information is one raw deflate
     stream (PS3.5 A.5, A.7). ``lossless``: decoding gives back the pixel values that were

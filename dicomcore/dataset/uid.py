@@ -1,6 +1,6 @@
 """UIDs: the registry of PS3.6 Annex A, validity (PS3.5 9.1) and new UIDs (PS3.5 B.2).
 
-The registry (``_uids.py``, generated) is small, so it is parsed at import (~0.3 ms):
+The registry (``_uids.py``, generated) is small, so it is parsed at import (~1 ms):
 ``STORAGE_SOP_CLASSES`` and the transfer syntax table are derived from it eagerly.
 """
 from __future__ import annotations

@@ -8,9 +8,11 @@ valid DICOM and no datetime can hold it); the helpers below convert on request.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:  # datetime is imported by the helpers that need it (import time)
+    import datetime as _dt
 
 
 class DS(float):
@@ -154,6 +156,8 @@ _DT = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}
 
 def parse_da(text: str) -> _dt.date:
     """DA ``YYYYMMDD`` (the ACR-NEMA ``YYYY.MM.DD`` form is tolerated) to a date."""
+    import datetime as _dt
+
     clean = text.strip().replace(".", "")
     if len(clean) != 8 or not clean.isdigit():
         raise ValueError(f"{text!r} is not a DA value (YYYYMMDD)")
@@ -166,6 +170,8 @@ def format_da(value: _dt.date) -> str:
 
 def parse_tm(text: str) -> _dt.time:
     """TM ``HHMMSS.FFFFFF`` with trailing components optional (``HH:MM:SS`` tolerated)."""
+    import datetime as _dt
+
     match = _TM.match(text.strip().replace(":", ""))
     if not match:
         raise ValueError(f"{text!r} is not a TM value (HHMMSS.FFFFFF)")
@@ -181,6 +187,8 @@ def format_tm(value: _dt.time) -> str:
 
 def parse_dt(text: str) -> _dt.datetime:
     """DT ``YYYYMMDDHHMMSS.FFFFFF&ZZXX``; null trailing components default to their minimum."""
+    import datetime as _dt
+
     match = _DT.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a DT value")

@@ -349,3 +349,31 @@ def empty_value(vr: str) -> Any:
     if kind == "sequence":
         return []
     return None
+
+
+def coerce(vr: str, value: Any) -> Any:
+    """A value set by a user, in the form the decoder would give it back.
+
+    Text for DS and IS becomes :class:`DS`/:class:`IS` (keeping the text), str
+    for PN a :class:`PersonName`, so a dataset built by hand compares equal to
+    the same dataset read back.  Anything unconvertible is left as given; the
+    encoder judges it when writing.
+    """
+    if isinstance(value, (list, tuple)) and vr not in ("SQ",) and not (
+            vr == "AT" and _is_pair(value)):
+        return [coerce(vr, v) for v in value]
+    if vr == "DS" and isinstance(value, (str, int, float)) and not isinstance(value, DS):
+        try:
+            return DS(value) if value != "" else None
+        except ValueError:
+            return value
+    if vr == "IS" and isinstance(value, (str, int)) and not isinstance(value, (IS, bool)):
+        try:
+            return IS(value) if value != "" else None
+        except ValueError:
+            return value
+    if vr == "PN" and isinstance(value, str) and not isinstance(value, PersonName):
+        return PersonName(value)
+    if vr == "AT" and isinstance(value, (int, tuple)) and not isinstance(value, Tag):
+        return Tag(value)
+    return value
