@@ -27,7 +27,8 @@ import codecs
 import importlib
 import re
 import warnings
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from dicomcore.errors import CharsetError, CharsetWarning
 
@@ -235,7 +236,12 @@ def _normalize(value: object) -> tuple[tuple[str, ...], list[str]]:
         return ("",), []
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("latin_1")
-    items = value.split("\\") if isinstance(value, str) else list(value)  # type: ignore[attr-defined]
+    if isinstance(value, str):
+        items: list[object] = value.split("\\")
+    elif isinstance(value, Iterable):
+        items = list(value)
+    else:
+        items = [value]
     problems: list[str] = []
     terms: list[str] = []
     for index, item in enumerate(items):
@@ -292,6 +298,7 @@ class _Plan(NamedTuple):
 
 
 _PLANS: dict[object, _Plan] = {}
+_FAST: dict[object, tuple[str, object, bool]] = {}  # (codec, decoder, escapes) of _PLANS
 _charmap_decode = codecs.charmap_decode
 
 
@@ -305,7 +312,6 @@ def _fast_decoder(codec: str) -> tuple[str, object]:
         return codec, _JISX0201_TABLE
     table = getattr(importlib.import_module("encodings." + codec), "decoding_table", None)
     return codec, table if isinstance(table, str) else codecs.lookup(codec).decode
-_FAST: dict[object, tuple[str, bool]] = {}  # plans whose codec is a Python codec
 
 
 def _plan(charsets: object) -> _Plan:
@@ -358,7 +364,11 @@ def decode(raw: bytes, charsets: tuple[str, ...], vr: str = "LO") -> str:
         raw = bytes(raw)
     if vr not in TEXT_VRS:
         return raw.decode("latin_1")  # PS3.5 6.1.2.3: AE, CS, DA... are ISO-IR 6 only
-    fast = _FAST.get(charsets)  # the hot path: one dict look-up, one memchr, one decode
+    try:
+        fast = _FAST.get(charsets)  # the hot path: one dict look-up, one memchr, one decode
+    except TypeError:  # a list
+        charsets = tuple(charsets)
+        fast = _FAST.get(charsets)
     if fast is not None:
         name, table, escapes = fast
         if not escapes or 27 not in raw:  # 27: ESC; an int needle is a memchr
@@ -442,7 +452,7 @@ def _decode_segment(seg: bytes, g0: _Element, g1: _Element | None, plan: _Plan,
             out.append(_decode_plain(run, grcodec, plan.charsets))
     if tail is None:
         return g0
-    out.append(_decode_plain(tail, plan.g1.codec if plan.g1 else plan.g0.codec, plan.charsets))
+    out.append(_decode_plain(tail, grcodec, plan.charsets))  # G1 is left as designated
     return plan.g0
 
 
@@ -486,6 +496,8 @@ def encode(text: str, charsets: tuple[str, ...], vr: str = "LO") -> bytes:
             return text.encode("latin_1")
         except UnicodeEncodeError as e:
             raise _unencodable(text, e.start, ("ISO_IR 100",)) from None
+    if not isinstance(charsets, (tuple, str)):
+        charsets = tuple(charsets)
     plan = _PLANS.get(charsets) or _plan(charsets)
     esc = text.find("\x1b")
     if esc >= 0:  # PS3.5 6.1.3: ESC only starts ISO 2022 control sequences

@@ -1,30 +1,30 @@
 """The DICOM JSON Model (PS3.18 Annex F): datasets to JSON objects and back.
 
-Only the dataset is converted: ``ds.file_meta`` (group 0002) is not part of the
-model, and Group Length (gggg,0000) elements are dropped both ways (F.2.2).
-Where the annex leaves room, these choices keep ``from_json(to_json(ds)) == ds``
-and the text of every value:
+Only the dataset is converted: ``ds.file_meta`` (group 0002) is no part of the
+model; Group Length (gggg,0000) elements are dropped both ways (F.2.2).  Where
+the annex leaves room, the choices keep ``from_json(to_json(ds)) == ds`` with
+the text of every value:
 
-- DS and IS are JSON numbers when the number reads back to the very same text,
-  else JSON strings holding the text ("1.50", "+7", "007"): Table F.2.3-1 (2019
-  and later) allows "Number or String" for them to preserve the original format.
-  SV and UV beyond +/-(2**53 - 1) are strings, where JavaScript numbers lose digits.
-- FL/FD infinities and NaN are not JSON numbers (RFC 8259 section 6); they are
-  written as the strings "Infinity", "-Infinity", "NaN" (an extension, read back).
+- DS and IS are JSON numbers when the number reads back as the very same text,
+  else strings holding the text ("1.50", "+7"): Table F.2.3-1 (2019 on) allows
+  "Number or String" to preserve the original format.  SV/UV beyond 2**53 - 1
+  are strings, where JavaScript numbers lose digits.
+- FL/FD infinities and NaN are no JSON numbers (RFC 8259 6): they are written
+  as the strings "Infinity", "-Infinity", "NaN" (an extension, read back).
 - Encapsulated Pixel Data: F.2.7 makes InlineBinary the base64 of the Value
-  Field, which for an undefined length value is its Items; they are written as
-  kept in memory (without the Sequence Delimitation Item), as pydicom and DCMfx
-  do.  JSON carries no transfer syntax, so reading restores undefined length when
-  the bytes of (7FE0,0010) are exactly a chain of Items (PS3.5 A.4).
+  Field, here its Items as kept in memory (as pydicom and DCMfx do).  JSON has
+  no transfer syntax, so reading restores undefined length when the bytes of
+  (7FE0,0010) are exactly a chain of Items (PS3.5 A.4).
 - Specific Character Set is kept as the JSON gives it (as pydicom does).  JSON
-  text is Unicode (F.2: UTF-8), so non-ASCII text read without (0008,0005) needs
+  text is Unicode (F.2: UTF-8): non-ASCII text read without (0008,0005) needs
   one (e.g. "ISO_IR 192") before the dataset is written to Part 10.
+- Length forms of sequences and items have no place in the model: items read
+  back have defined length.
 
 Reading is strict about structure (only ``DecodeError`` escapes, naming the tag
-and the sequence items around it) and tolerant about values the way the binary
-decoder is: DS/IS text that is no number stays text, a PN given as a plain
-string is taken as its PS3.5 form, and InlineBinary is accepted for any VR but
-SQ (F.2.7's example: a US lookup table as one InlineBinary).
+and the items around it) and tolerant about values as the binary decoder is:
+DS/IS text that is no number stays text, a PN may be a plain PS3.5 string, and
+InlineBinary is read for any VR but SQ (F.2.7: a US LUT as one InlineBinary).
 """
 from __future__ import annotations
 
@@ -96,9 +96,9 @@ def _attribute(elem: DataElement, threshold: Optional[int],
         return obj
     if VRS[vr].kind in _BINARY_KINDS:
         data = bytes(value or b"")
-        if not data:
-            pass  # PS3.18 F.2.5: an empty attribute has no Value, InlineBinary or URI
-        elif uri is not None and (threshold is None or len(data) > threshold):
+        if not data:  # PS3.18 F.2.5: an empty attribute has no Value, InlineBinary, URI
+            return obj
+        if uri is not None and (threshold is None or len(data) > threshold):
             obj["BulkDataURI"] = uri(elem)  # F.2.6
         else:
             # F.2.7: one base64 string for the whole Value Field; OW etc. are kept
@@ -329,8 +329,9 @@ def _memory_value(vr: str, v: Any) -> Any:
     return v
 
 
+_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+          int: "a number", float: "a number", type(None): "null"}
+
+
 def _kind(value: Any) -> str:
-    """A JSON type name for error messages."""
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
+    return _KINDS.get(type(value), type(value).__name__)  # JSON's names, for messages

@@ -58,37 +58,72 @@ def read(source: PathOrFile, *, stop_before_pixels: bool = False,
     from the file when first accessed (paths only), so very large files open
     in bounded memory.  ``max_depth`` bounds sequence nesting.
     """
-    path: Optional[str] = None
-    mapped = None
     if isinstance(source, (bytes, bytearray, memoryview)):
-        buf: Any = bytes(source)
-    elif isinstance(source, (str, os.PathLike)):
+        return _read_buffer(bytes(source), None, stop_before_pixels, defer_size, max_depth,
+                            inflate_limit)
+    if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         with open(path, "rb") as f:
-            if defer_size is not None and os.fstat(f.fileno()).st_size > 0:
-                import mmap
+            ds = _read_file(f, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+        object.__setattr__(ds, "filename", path)
+        return ds
+    return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit)
 
-                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-                buf = memoryview(mapped)
-            else:
-                buf = f.read()
-    else:
-        buf = source.read()
-        if not isinstance(buf, bytes):
-            raise TypeError("read() needs a binary file")
+
+_HEAD = 1 << 16  # enough for any sane preamble and File Meta Information
+
+
+def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
+               defer_size: Optional[int], max_depth: int,
+               inflate_limit: Optional[int]) -> Dataset:
+    """Read from a binary file: the header first, then the body the way it needs.
+
+    A deflated body is inflated straight from the file in steps (the deflated
+    whole is never held); with ``defer_size`` a path is memory-mapped so only
+    the element headers are touched.
+    """
+    start = f.tell() if f.seekable() else 0
+    head = f.read(_HEAD)
+    if not isinstance(head, bytes):
+        raise TypeError("read() needs a binary file")
+    if len(head) < _HEAD:
+        return _read_buffer(head, path, stop_before_pixels, defer_size, max_depth,
+                            inflate_limit)
     try:
-        ds = _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
-    finally:
-        if mapped is not None:
-            buf.release()
+        preamble, meta, pos, ts = _read_header(head, max_depth)
+    except TruncatedError:  # a File Meta Information longer than the head: read it all
+        return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
+                            max_depth, inflate_limit)
+    if ts.deflated:
+        if f.seekable():
+            f.seek(start + pos)
+            body = inflate(f, inflate_limit, offset=pos)
+        else:
+            body = inflate(head[pos:] + f.read(), inflate_limit, offset=pos)
+        options = _options(None, stop_before_pixels, None, max_depth)
+        ds, _ = decode_dataset(body, True, True, options=options)
+        return _finish(ds, meta, preamble, ts)
+    if defer_size is not None and path is not None:
+        import mmap
+
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(mapped)
+        try:
+            return _read_buffer(view, path, stop_before_pixels, defer_size, max_depth,
+                                inflate_limit)
+        finally:
+            view.release()
             mapped.close()
-    object.__setattr__(ds, "filename", path)
-    return ds
+    if f.seekable():
+        f.seek(start)
+        buf = f.read()
+    else:
+        buf = head + f.read()
+    return _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
 
 
-def _read_buffer(buf: Any, path: Optional[str], stop_before_pixels: bool,
-                 defer_size: Optional[int], max_depth: int,
-                 inflate_limit: Optional[int]) -> Dataset:
+def _read_header(buf: Any, max_depth: int) -> tuple:
+    """Preamble, File Meta Information, where the dataset starts, and its syntax."""
     size = len(buf)
     preamble = None
     pos = 0
@@ -96,27 +131,59 @@ def _read_buffer(buf: Any, path: Optional[str], stop_before_pixels: bool,
         preamble, pos = bytes(buf[:128]), 132
     elif size >= 4 and bytes(buf[:4]) == b"DICM":
         pos = 4  # no preamble, prefix only (seen in the wild)
-
     meta = Dataset()
     if size - pos >= 8 and bytes(buf[pos:pos + 2]) == b"\x02\x00":
         # PS3.10 7.1: group 0002 is Explicit VR LE.  Elements are read one by one
         # up to the first tag past the group, so a lying group length can't mislead.
-        meta, pos = decode_dataset(buf, True, True, start=pos,
+        meta, pos = decode_dataset(buf, True, True, start=pos, end=_group_2_end(buf, pos),
                                    options=Options(max_depth=max_depth, stop_before=_META_END))
     elif preamble is not None or pos == 4:
         raise InvalidFileError("no File Meta Information after the DICM prefix", offset=pos)
+    return preamble, meta, pos, _transfer_syntax_of(meta, buf, pos)
 
-    ts = _transfer_syntax_of(meta, buf, pos)
-    options = Options(max_depth=max_depth, defer_size=defer_size,
-                      source=FileSource(path) if path and defer_size is not None else None,
-                      stop_before=PIXEL_DATA if stop_before_pixels else None)
+
+def _group_2_end(buf: Any, pos: int) -> int:
+    """Where group 0002 ends, by walking its element headers: a dataset whose first tag
+    sorts below (0003,0000), such as (0001,0001), must not be read as meta."""
+    from .vr import EXPLICIT_VR_CODES, LONG_LENGTH_VRS
+
+    size = len(buf)
+    while size - pos >= 8 and bytes(buf[pos:pos + 2]) == b"\x02\x00":
+        vr = EXPLICIT_VR_CODES.get(bytes(buf[pos + 4:pos + 6]))
+        if vr is None or vr in LONG_LENGTH_VRS:  # implicit VR (seen in the wild), long form
+            at = pos + 4 if vr is None else pos + 8
+            if size - at < 4:
+                return size
+            pos = at + 4 + int.from_bytes(buf[at:at + 4], "little")
+        else:
+            pos += 8 + int.from_bytes(buf[pos + 6:pos + 8], "little")
+    return min(pos, size)
+
+
+def _options(path: Optional[str], stop_before_pixels: bool, defer_size: Optional[int],
+             max_depth: int) -> Options:
+    return Options(max_depth=max_depth, defer_size=defer_size,
+                   source=FileSource(path) if path and defer_size is not None else None,
+                   stop_before=PIXEL_DATA if stop_before_pixels else None)
+
+
+def _read_buffer(buf: Any, path: Optional[str], stop_before_pixels: bool,
+                 defer_size: Optional[int], max_depth: int,
+                 inflate_limit: Optional[int]) -> Dataset:
+    preamble, meta, pos, ts = _read_header(buf, max_depth)
+    options = _options(path, stop_before_pixels, defer_size, max_depth)
     if ts.deflated:
         body = inflate(buf[pos:], inflate_limit, offset=pos)
         options.source = None  # offsets are in the inflated stream: nothing to seek back to
-        ds, _ = decode_dataset(bytes(body), True, True, options=options)
+        ds, _ = decode_dataset(body, True, True, options=options)
     else:
         ds, _ = decode_dataset(buf, ts.little_endian, ts.explicit_vr, start=pos,
                                options=options)
+    return _finish(ds, meta, preamble, ts)
+
+
+def _finish(ds: Dataset, meta: Dataset, preamble: Optional[bytes],
+            ts: TransferSyntax) -> Dataset:
     object.__setattr__(ds, "file_meta", meta)
     object.__setattr__(ds, "preamble", preamble)
     object.__setattr__(ds, "transfer_syntax", ts)

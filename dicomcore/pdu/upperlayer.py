@@ -1,0 +1,268 @@
+"""One association's upper layer, sans-IO: bytes and primitives in, events and bytes out.
+
+The driver (the transport layer) owns the socket and the clock::
+
+    ul = UpperLayer(artim_timeout=30)
+    ul.connection_open(now)                  # acceptor: transport indication (Evt5)
+    ul.receive_data(chunk, now)              # any chunking; b"" = transport closed (Evt17)
+    for ev in ul.events(): ...               # AssociateIndication, PDataIndication, ...
+    ul.send(AssociateResponse(...), now)     # user primitives (Evt7, Evt9, ...)
+    sock.sendall(ul.data_to_send())
+    select(..., timeout=ul.deadline_in(now)) # None while ARTIM is stopped
+    ul.handle_timeout(now)                   # Evt18 when the deadline has passed
+    if ul.close_requested: sock.close()
+
+Everything happens through ``statemachine.TRANSITIONS``; this class only
+classifies input into events, validates user primitives before anything
+changes, and keeps the queues the actions fill.  Received bytes that do not
+frame or decode become Evt19 with the ``PDUError`` attached, so a hostile peer
+gets the A-ABORT the table prescribes and no exception reaches the driver.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Optional
+
+from dicomcore.errors import EncodeError, LimitError, PDUError
+
+from .buffer import DEFAULT_LIMITS, ReceiveBuffer
+from .items import Item, MaximumLength, UserInformation
+from .pdus import (PDU, AAbort, AAssociateAC, AAssociateRJ, AAssociateRQ, AReleaseRP, AReleaseRQ,
+                   PDataTF, decode_pdu, format_lines)
+from .primitives import (AbortRequest, AssociateConfirmation, AssociateIndication, AssociateRequest,
+                         AssociateResponse, PDataRequest, ReleaseRequest, ReleaseResponse,
+                         request_to_pdu, response_to_pdu)
+from .statemachine import lookup
+
+__all__ = ["UpperLayer", "PDU_EVENT"]
+
+log = logging.getLogger("dicomcore.pdu")
+
+# Which event a decoded PDU is (PS3.8 Table 9-10 rows).
+PDU_EVENT: dict[type, str] = {
+    AAssociateAC: "Evt3", AAssociateRJ: "Evt4", AAssociateRQ: "Evt6", PDataTF: "Evt10",
+    AReleaseRQ: "Evt12", AReleaseRP: "Evt13", AAbort: "Evt16",
+}
+
+
+def _max_length(user_information: list[Item]) -> int:
+    item = UserInformation(list(user_information)).first(MaximumLength)
+    return item.maximum_length if item else 0
+
+
+class UpperLayer:
+    """The PS3.8 9.2 state machine for one association, requestor or acceptor.
+
+    ``artim_timeout`` is the ARTIM value in seconds (PS3.8 9.1.5).
+    ``receive_limit`` caps a received P-DATA-TF's PDU-length even when we
+    advertised no maximum (0); a smaller advertised Maximum-length-received
+    (from the user information we send) is enforced instead.
+    ``associate_limit`` caps A-ASSOCIATE-RQ/AC PDUs.  ``provider_check`` may
+    return an A-ASSOCIATE-RJ for a request the service-provider refuses (AE-6);
+    by default only the protocol version is checked (PS3.8 9.3.2 bit 0).
+    """
+
+    def __init__(self, *, artim_timeout: float = 30.0, receive_limit: int = DEFAULT_LIMITS[0x04],
+                 associate_limit: int = DEFAULT_LIMITS[0x01],
+                 provider_check: Callable[[AAssociateRQ], Optional[AAssociateRJ]] | None = None) -> None:
+        self.artim_timeout = artim_timeout
+        self.receive_limit = receive_limit
+        self.state = "Sta1"
+        self.is_requestor = False
+        self.connect_requested = False  # AE-1: the driver should open the connection
+        self.close_requested = False    # AE-4, AR-3, AA-2, AA-3: the driver should close it
+        self.trace: list[tuple[str, str, str, str]] = []
+        self.pending_request: AAssociateRQ | None = None
+        self.indication: AssociateIndication | None = None
+        self.accepted_contexts: frozenset[int] | None = None
+        self.max_pdu_length = 0        # what we advertised (0: no maximum)
+        self.peer_max_pdu_length = 0   # what the peer advertised: bound our P-DATA-TF
+        self._provider_check = provider_check
+        limits = dict(DEFAULT_LIMITS)
+        limits[0x01] = limits[0x02] = associate_limit
+        limits[0x04] = receive_limit
+        self._buffer = ReceiveBuffer(limits)
+        self._events: list[Any] = []
+        self._out: list[bytes | memoryview] = []
+        self._artim: float | None = None
+        self._now = 0.0
+
+    # ------------------------------------------------------------ driver side
+    def connection_open(self, now: float) -> None:
+        """Transport connection indication: a peer connected to us (Evt5)."""
+        self._now = now
+        self._handle("Evt5", None)
+
+    def connection_confirmed(self, now: float) -> None:
+        """Transport connect confirmation: our connect completed (Evt2)."""
+        self._now = now
+        self._handle("Evt2", None)
+
+    def receive_data(self, data: bytes | bytearray | memoryview, now: float) -> None:
+        """Bytes from the transport, cut anywhere; ``b""`` means it closed (Evt17)."""
+        self._now = now
+        if data:
+            self._buffer.append(data)
+            self._drain()
+        else:
+            self._handle("Evt17", None)
+
+    def deadline(self) -> float | None:
+        """When ARTIM expires, or None while it is stopped."""
+        return self._artim
+
+    def deadline_in(self, now: float) -> float | None:
+        return None if self._artim is None else max(0.0, self._artim - now)
+
+    def handle_timeout(self, now: float) -> None:
+        """Evt18 if the ARTIM deadline has passed; otherwise nothing."""
+        self._now = now
+        if self._artim is not None and now >= self._artim:
+            self._handle("Evt18", None)
+
+    def data_to_send(self) -> bytes:
+        return b"".join(self.chunks_to_send())
+
+    def chunks_to_send(self) -> list[bytes | memoryview]:
+        """Output as chunks: P-DATA values pass through uncopied (for sendmsg)."""
+        out, self._out = self._out, []
+        return out
+
+    # ------------------------------------------------------------ user side
+    def send(self, primitive: Any, now: float) -> None:
+        """A request or response primitive from the local user.
+
+        Raises ``StateError`` if PS3.8 has no cell for it in this state,
+        ``EncodeError`` if it cannot be encoded, ``LimitError`` if a P-DATA
+        exceeds the peer's maximum length; in each case nothing changes.
+        """
+        event = self._event_for(primitive)
+        lookup(self.state, event)  # raises before anything changes
+        pdu = self._prepare(event, primitive)
+        self._now = now
+        self._handle(event, pdu)
+
+    def events(self) -> list[Any]:
+        """Indications and confirmations for the user since the last call."""
+        events, self._events = self._events, []
+        return events
+
+    # ------------------------------------------------------------ for the actions
+    def send_pdu(self, pdu: PDU) -> None:
+        self._out += pdu.encode_chunks()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("sent %s\n%s", pdu.title, format_lines(pdu.describe()))
+        if isinstance(pdu, (AAssociateRQ, AAssociateAC)):
+            self._advertise(pdu)
+        if isinstance(pdu, AAssociateAC):
+            self.accepted_contexts = frozenset(
+                c.context_id for c in pdu.presentation_contexts if c.result == 0)
+
+    def indicate(self, primitive: Any) -> None:
+        self._events.append(primitive)
+        if isinstance(primitive, AssociateIndication):
+            self.indication = primitive
+            self.peer_max_pdu_length = _max_length(primitive.user_information)
+        elif isinstance(primitive, AssociateConfirmation) and primitive.accepted:
+            self.peer_max_pdu_length = _max_length(primitive.user_information)
+            self.accepted_contexts = frozenset(
+                c.context_id for c in primitive.presentation_contexts if c.result == 0)
+
+    def start_artim(self) -> None:
+        self._artim = self._now + self.artim_timeout
+
+    def stop_artim(self) -> None:
+        self._artim = None
+
+    def request_connect(self, rq: AAssociateRQ) -> None:
+        self.pending_request = rq
+        self.is_requestor = True
+        self.connect_requested = True
+
+    def request_close(self) -> None:
+        self.close_requested = True
+
+    def provider_rejection(self, rq: AAssociateRQ) -> AAssociateRJ | None:
+        if self._provider_check is not None:
+            return self._provider_check(rq)
+        if not rq.protocol_version & 1:  # PS3.8 9.3.2: only test that bit 0 is set
+            return AAssociateRJ(result=1, source=2, reason=2)  # protocol-version-not-supported
+        return None
+
+    # ------------------------------------------------------------ internals
+    def _handle(self, event: str, data: Any) -> None:
+        action, fixed = lookup(self.state, event)
+        chosen = action(self, data)
+        new = fixed or chosen or self.state
+        label = action.label  # type: ignore[attr-defined]
+        self.trace.append((self.state, event, label, new))
+        log.debug("%s --%s/%s--> %s", self.state, event, label, new)
+        self.state = new
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                raw = self._buffer.next_pdu()
+            except PDUError as err:  # framing is lost: nothing after this can be trusted
+                self._handle("Evt19", err)
+                return
+            if raw is None:
+                return
+            self._handle(*self._classify(raw))
+
+    def _classify(self, raw: bytes) -> tuple[str, Any]:
+        try:
+            pdu = decode_pdu(raw)
+        except PDUError as err:
+            log.debug("received an invalid PDU: %s", err)
+            return "Evt19", err
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("received %s\n%s", pdu.title, format_lines(pdu.describe()))
+        if isinstance(pdu, PDataTF) and self.accepted_contexts is not None:
+            for pdv in pdu.pdvs:
+                if pdv.context_id not in self.accepted_contexts:
+                    return "Evt19", PDUError(0x04, "Presentation-context-ID", None,
+                                             f"context {pdv.context_id} was not accepted")
+        return PDU_EVENT[type(pdu)], pdu
+
+    def _advertise(self, pdu: AAssociateRQ | AAssociateAC) -> None:
+        items = pdu.user_information.sub_items if pdu.user_information else []
+        self.max_pdu_length = _max_length(items)
+        limit = self.receive_limit
+        if self.max_pdu_length:  # PS3.8 D.1: exceeding it "shall be a protocol error"
+            limit = min(limit, self.max_pdu_length)
+        self._buffer.limits[0x04] = limit
+
+    @staticmethod
+    def _event_for(primitive: Any) -> str:
+        if isinstance(primitive, AssociateResponse):
+            return "Evt7" if primitive.accepted else "Evt8"
+        events = {AssociateRequest: "Evt1", PDataRequest: "Evt9", ReleaseRequest: "Evt11",
+                  ReleaseResponse: "Evt14", AbortRequest: "Evt15"}
+        event = events.get(type(primitive))
+        if event is None:
+            raise TypeError(f"{type(primitive).__name__} is not a request or response primitive")
+        return event
+
+    def _prepare(self, event: str, primitive: Any) -> PDU | None:
+        """The PDU a primitive will send, encoded once here so errors come before any change."""
+        pdu: PDU | None = None
+        if event == "Evt1":
+            pdu = request_to_pdu(primitive)
+        elif event in ("Evt7", "Evt8"):
+            pdu = response_to_pdu(primitive, self.indication)
+        elif event == "Evt9":
+            pdu = self._pdata(primitive)
+        if pdu is not None:
+            pdu.encode_chunks()  # raises EncodeError for bad titles, ids, lengths
+        return pdu
+
+    def _pdata(self, primitive: PDataRequest) -> PDataTF:
+        if not primitive.pdvs:
+            raise EncodeError("P-DATA request: one or more PDVs are required (PS3.8 7.6.1)")
+        pdu = PDataTF(list(primitive.pdvs))
+        length = sum(6 + len(p.data) for p in pdu.pdvs)
+        if self.peer_max_pdu_length and length > self.peer_max_pdu_length:
+            raise LimitError(f"P-DATA-TF PDU-length {length} exceeds the peer's maximum "
+                             f"{self.peer_max_pdu_length} (PS3.8 D.1)")
+        return pdu
