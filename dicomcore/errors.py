@@ -82,6 +82,10 @@ class PDUError(DicomError):
         self.reason = message
 
 
+class StateError(DicomError):
+    """A local primitive was issued in a state where PS3.8 Table 9-10 has no cell for it."""
+
+
 class NetworkError(DicomError):
     """Association or transport failure (refused, aborted, timed out)."""
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Protocol
 
-from dicomcore.errors import DicomError, PDUError
+from dicomcore.errors import PDUError, StateError
 
 from .pdus import PDU, AAbort, AAssociateRJ, AAssociateRQ, AReleaseRP, AReleaseRQ
 from .primitives import (AbortIndication, PAbortIndication, PDataIndication, ReleaseConfirmation,
@@ -36,13 +36,6 @@ from .primitives import (AbortIndication, PAbortIndication, PDataIndication, Rel
 
 __all__ = ["STATES", "EVENTS", "USER_EVENTS", "PDU_EVENTS", "TRANSITIONS", "StateError",
            "Machine", "Action", "lookup"]
-
-
-class StateError(DicomError):
-    """A local primitive was issued in a state where PS3.8 Table 9-10 has no cell for it.
-
-    Defined here for now; candidate for ``dicomcore.errors``.
-    """
 
 
 # PS3.8 Tables 9-1..9-5.
