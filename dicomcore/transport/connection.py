@@ -1,0 +1,195 @@
+"""One transport connection driving one ``UpperLayer``: blocking, selector-free.
+
+Rules of this module:
+1. The socket is read only inside ``next_event``; its timeout is the nearer
+   of the ARTIM deadline and the caller's own deadline, so a silent peer
+   costs no CPU and a late one is noticed on time.
+2. Everything the machine queues is written at once (``_flush``), as chunks
+   through ``sendmsg``: P-DATA values are never joined into one buffer.
+3. A transport failure (reset, broken pipe, timeout past ARTIM) is fed to the
+   machine as what it is (Evt17, Evt18): the machine decides what follows.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+from collections import deque
+import ssl
+import time
+from typing import Any, Optional
+
+from ..errors import NetworkError
+from ..pdu.primitives import AssociateRequest
+from ..pdu.upperlayer import UpperLayer
+
+log = logging.getLogger("dicomcore.transport")
+
+RECV_SIZE = 1 << 20
+_SENDMSG_MAX = 512  # iovecs per sendmsg call (IOV_MAX is 1024 on Linux)
+
+
+class Connection:
+    """A socket and the upper layer of the association running over it.
+
+    ``idle_timeout``: how long ``next_event`` waits for the peer before it
+    gives up with ``TimeoutError`` (None: forever, but ARTIM still applies).
+    """
+
+    def __init__(self, sock: socket.socket, ul: UpperLayer, *,
+                 idle_timeout: Optional[float] = None):
+        self.sock = sock
+        self.ul = ul
+        self.idle_timeout = idle_timeout
+        self.closed = False
+        self._queue: deque = deque()
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # not TCP (a socketpair in tests): nothing to tune
+            pass
+        try:
+            self.peer = sock.getpeername()
+        except OSError:
+            self.peer = None
+
+    # --- output ------------------------------------------------------------------------
+
+    def send(self, primitive: Any) -> None:
+        """Hand a user primitive to the machine and write what it produced."""
+        self.ul.send(primitive, time.monotonic())
+        self._flush()
+
+    def _flush(self) -> None:
+        chunks = [memoryview(c) for c in self.ul.chunks_to_send() if len(c)]
+        if chunks and not self.closed:
+            try:
+                if isinstance(self.sock, ssl.SSLSocket):
+                    for chunk in chunks:
+                        self.sock.sendall(chunk)
+                else:
+                    _sendmsg_all(self.sock, chunks)
+            except OSError as exc:
+                log.debug("send to %s failed: %s", self.peer, exc)
+                self._transport_closed()
+        if self.ul.close_requested:
+            self._close_socket()
+
+    # --- input -------------------------------------------------------------------------
+
+    def next_event(self, timeout: Optional[float] = None) -> Any:
+        """The next indication or confirmation from the machine.
+
+        Blocks on the socket until the peer sends something, the ARTIM
+        deadline passes, or ``timeout`` (default ``idle_timeout``) runs out,
+        which raises ``TimeoutError``.  Returns None once the connection is
+        closed and the machine has nothing more to say.
+        """
+        limit = self.idle_timeout if timeout is None else timeout
+        give_up = None if limit is None else time.monotonic() + limit
+        queue = self._queue
+        while True:
+            if queue:
+                return queue.popleft()
+            queue.extend(self.ul.events())
+            if queue:
+                continue
+            if self.closed:
+                return None
+            now = time.monotonic()
+            artim = self.ul.deadline()
+            wait_until = min(t for t in (artim, give_up) if t is not None) \
+                if (artim is not None or give_up is not None) else None
+            if artim is not None and now >= artim:
+                self.ul.handle_timeout(now)
+                self._flush()
+                continue
+            if give_up is not None and now >= give_up:
+                raise TimeoutError(f"no message from {self.peer} within {limit} s")
+            self.sock.settimeout(None if wait_until is None else max(wait_until - now, 0.001))
+            try:
+                data = self.sock.recv(RECV_SIZE)
+            except (socket.timeout, TimeoutError):
+                continue
+            except OSError as exc:
+                log.debug("receive from %s failed: %s", self.peer, exc)
+                data = b""
+            self.ul.receive_data(data, time.monotonic())
+            if not data:
+                self.closed = True
+                self._close_socket()
+            self._flush()
+
+    def events(self, timeout: Optional[float] = None):
+        """Iterate events until the connection closes."""
+        while True:
+            event = self.next_event(timeout)
+            if event is None:
+                return
+            yield event
+
+    # --- closing -----------------------------------------------------------------------
+
+    def _transport_closed(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.ul.receive_data(b"", time.monotonic())  # Evt17
+            self.ul.chunks_to_send()  # nothing can be sent any more
+        self._close_socket()
+
+    def _close_socket(self) -> None:
+        self.closed = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Close the socket whatever the state (the machine learns Evt17)."""
+        if not self.closed:
+            self._transport_closed()
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _sendmsg_all(sock: socket.socket, chunks: list[memoryview]) -> None:
+    """Write every chunk; sendmsg may stop part way through any of them."""
+    while chunks:
+        sent = sock.sendmsg(chunks[:_SENDMSG_MAX])
+        while sent:
+            head = chunks[0]
+            if sent >= len(head):
+                sent -= len(head)
+                chunks.pop(0)
+            else:
+                chunks[0] = head[sent:]
+                sent = 0
+
+
+def connect(host: str, port: int, request: AssociateRequest, *,
+            timeout: Optional[float] = 30.0, artim_timeout: float = 30.0,
+            tls: Optional[ssl.SSLContext] = None, server_hostname: Optional[str] = None,
+            idle_timeout: Optional[float] = None, **ul_options: Any) -> Connection:
+    """Open a transport connection and send the A-ASSOCIATE-RQ (AE-1, AE-2).
+
+    Returns the connection; its next event is the A-ASSOCIATE confirmation.
+    """
+    ul = UpperLayer(artim_timeout=artim_timeout, **ul_options)
+    ul.send(request, time.monotonic())  # Evt1 -> AE-1: asks us to connect
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise NetworkError(f"cannot connect to {host}:{port}: {exc}") from None
+    if tls is not None:
+        try:
+            sock = tls.wrap_socket(sock, server_hostname=server_hostname or
+                                   (host if tls.check_hostname else None))
+        except (ssl.SSLError, OSError) as exc:
+            sock.close()
+            raise NetworkError(f"TLS handshake with {host}:{port} failed: {exc}") from None
+    conn = Connection(sock, ul, idle_timeout=idle_timeout)
+    ul.connection_confirmed(time.monotonic())  # Evt2 -> AE-2: A-ASSOCIATE-RQ queued
+    conn._flush()
+    return conn

@@ -1,0 +1,180 @@
+"""A threaded acceptor: one thread per association, a bound on how many.
+
+Each accepted connection gets its own ``UpperLayer`` and thread running the
+``handler``.  Past ``max_associations`` a newcomer is still answered
+properly, with an A-ASSOCIATE-RJ "local limit exceeded" (PS3.8 Table 9-21:
+result 2 transient, source 3, reason 2), by a small pool of rejecting
+threads; past that too, the connection is closed at once.  A handler that
+fails is logged and its connection closed; the server keeps serving.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from typing import Any, Callable, Optional
+
+from ..pdu.primitives import AssociateIndication, AssociateResponse
+from ..pdu.upperlayer import UpperLayer
+from .connection import Connection
+
+log = logging.getLogger("dicomcore.transport")
+
+Handler = Callable[[Connection], None]
+
+
+class Server:
+    """Listen on ``host:port`` (port 0: any free port; see ``address``)."""
+
+    def __init__(self, host: str, port: int, handler: Handler, *, max_associations: int = 20,
+                 tls: Optional[ssl.SSLContext] = None, artim_timeout: float = 30.0,
+                 idle_timeout: Optional[float] = 60.0, handshake_timeout: float = 30.0,
+                 ul_options: Optional[dict] = None):
+        self.handler = handler
+        self.max_associations = max_associations
+        self.tls = tls
+        self.artim_timeout = artim_timeout
+        self.idle_timeout = idle_timeout
+        self.handshake_timeout = handshake_timeout
+        self.ul_options = ul_options or {}
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, port), family=family, backlog=64)
+        self._lock = threading.Lock()
+        self._active: set[Connection] = set()
+        self._rejecting = 0
+        self._threads: set[threading.Thread] = set()
+        self._stopping = threading.Event()
+        self._accept_thread: Optional[threading.Thread] = None
+        self.served = 0  # associations handed to the handler, for tests and logs
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._listener.getsockname()[:2]
+        return host, port
+
+    # --- life cycle --------------------------------------------------------------------
+
+    def start(self) -> "Server":
+        """Accept in a background thread; returns at once."""
+        self._accept_thread = threading.Thread(target=self.serve_forever, daemon=True,
+                                               name=f"dicomcore-accept-{self.address[1]}")
+        self._accept_thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                sock, peer = self._listener.accept()
+            except OSError:
+                if self._stopping.is_set():
+                    return
+                continue
+            self._dispatch(sock, peer)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop accepting, close every connection, wait for the threads."""
+        self._stopping.set()
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+        with self._lock:
+            active = list(self._active)
+        for conn in active:
+            conn.close()
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads) + ([self._accept_thread] if self._accept_thread
+                                             else []):
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
+
+    @property
+    def active(self) -> int:
+        with self._lock:
+            return len(self._active)
+
+    # --- per connection ----------------------------------------------------------------
+
+    def _dispatch(self, sock: socket.socket, peer: Any) -> None:
+        with self._lock:
+            if len(self._active) < self.max_associations:
+                target = self._serve
+            elif self._rejecting < self.max_associations:
+                self._rejecting += 1
+                target = self._reject
+            else:
+                target = None
+        if target is None:
+            log.warning("closing connection from %s: association and rejection limits "
+                        "reached", peer)
+            sock.close()
+            return
+        thread = threading.Thread(target=self._run, args=(target, sock, peer), daemon=True,
+                                  name=f"dicomcore-assoc-{peer}")
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _run(self, target: Callable, sock: socket.socket, peer: Any) -> None:
+        try:
+            target(sock, peer)
+        except Exception:  # a bad peer or a failing handler must not stop the server
+            log.exception("association with %s failed", peer)
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def _open(self, sock: socket.socket, peer: Any) -> Optional[Connection]:
+        if self.tls is not None:
+            sock.settimeout(self.handshake_timeout)
+            try:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except (ssl.SSLError, OSError) as exc:
+                log.warning("TLS handshake with %s failed: %s", peer, exc)
+                sock.close()
+                return None
+        ul = UpperLayer(artim_timeout=self.artim_timeout, **self.ul_options)
+        conn = Connection(sock, ul, idle_timeout=self.idle_timeout)
+        ul.connection_open(time.monotonic())  # Evt5: ARTIM starts for the A-ASSOCIATE-RQ
+        return conn
+
+    def _serve(self, sock: socket.socket, peer: Any) -> None:
+        conn = self._open(sock, peer)
+        if conn is None:
+            return
+        with self._lock:
+            self._active.add(conn)
+        try:
+            self.served += 1
+            self.handler(conn)
+        finally:
+            conn.close()
+            with self._lock:
+                self._active.discard(conn)
+
+    def _reject(self, sock: socket.socket, peer: Any) -> None:
+        try:
+            conn = self._open(sock, peer)
+            if conn is None:
+                return
+            with conn:
+                event = conn.next_event(timeout=self.artim_timeout)
+                if isinstance(event, AssociateIndication):
+                    log.info("rejecting %s: %d associations already active", peer,
+                             self.max_associations)
+                    # PS3.8 Table 9-21: transient, ACSE presentation, local limit exceeded.
+                    conn.send(AssociateResponse(result=2, source=3, reason=2))
+                    conn.next_event(timeout=self.artim_timeout)  # peer closes (Sta13)
+        except (TimeoutError, OSError):
+            pass
+        finally:
+            with self._lock:
+                self._rejecting -= 1
