@@ -138,6 +138,11 @@ class Connection:
     def _close_socket(self) -> None:
         self.closed = True
         try:
+            # shutdown() first: it wakes a recv() blocked in another thread, close() does not.
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
             self.sock.close()
         except OSError:
             pass

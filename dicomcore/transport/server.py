@@ -77,6 +77,10 @@ class Server:
         """Stop accepting, close every connection, wait for the threads."""
         self._stopping.set()
         try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        except OSError:
+            pass
+        try:
             self._listener.close()
         except OSError:
             pass
