@@ -77,7 +77,11 @@ def decode_dataset(buf: Any, little: bool = True, explicit: bool = True, *,
     end = len(buf) if end is None else end
     if start < end:
         explicit = _sniff_explicit(buf, start, end, little, explicit, opts)
-    return _decode(buf, start, end, little, explicit, 0, opts, charsets, False, True)
+    try:
+        return _decode(buf, start, end, little, explicit, 0, opts, charsets, False, True)
+    except RecursionError:  # max_depth set above what the interpreter's stack allows
+        raise NestingError(f"sequences nested too deeply for Python's recursion limit "
+                           f"(max_depth={opts.max_depth})", offset=opts.base + start) from None
 
 
 def _sniff_explicit(buf: Any, pos: int, end: int, little: bool, explicit: bool,

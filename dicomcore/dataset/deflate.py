@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from typing import BinaryIO, Iterable, Iterator, Optional
 
-from ..errors import DecodeError, LimitError
+from ..errors import DecodeError, LimitError, TruncatedError
 
 DEFAULT_INFLATE_LIMIT = 1 << 30  # 1 GiB of inflated dataset
 _STEP = 1 << 20
@@ -42,6 +42,9 @@ def inflate(source: BinaryIO | bytes | memoryview, limit: Optional[int] = None,
         out += engine.flush()
     except zlib.error as exc:
         raise DecodeError(f"deflated dataset is corrupt: {exc}", offset=offset) from None
+    if not engine.eof:  # no final block: the file was cut short
+        raise TruncatedError("deflated dataset ends before its deflate stream does",
+                             offset=offset)
     if len(out) > limit:
         raise LimitError(f"deflated dataset inflates past the limit of {limit} bytes")
     return out

@@ -22,8 +22,10 @@ class DS(float):
 
     def __new__(cls, value, original: Optional[str] = None) -> "DS":
         if isinstance(value, str):
-            text = value.strip()
-            self = float.__new__(cls, text)
+            # Leading spaces are legal padding (PS3.5 Table 6.2-1); they are kept in the
+            # original so a value re-encodes byte for byte, and dropped from str().
+            text = value
+            self = float.__new__(cls, text.strip(" \0"))
             self.original = text
             return self
         self = float.__new__(cls, value)
@@ -37,7 +39,7 @@ class DS(float):
         return format_ds(float(self))
 
     def __str__(self) -> str:
-        return self.to_text()
+        return self.to_text().strip(" \0")
 
     def __repr__(self) -> str:
         return f"DS({self.to_text()!r})"
@@ -53,12 +55,12 @@ class IS(int):
 
     def __new__(cls, value, original: Optional[str] = None) -> "IS":
         if isinstance(value, str):
-            text = value.strip()
+            text = value  # spaces kept, as for DS
             try:
-                self = int.__new__(cls, text)
+                self = int.__new__(cls, text.strip(" \0"))
             except ValueError:
                 # Tolerated on read: "1.0" written where an integer belongs.
-                number = float(text)
+                number = float(text.strip(" \0"))
                 if number != int(number):
                     raise
                 self = int.__new__(cls, int(number))
@@ -72,7 +74,7 @@ class IS(int):
         return self.original if self.original is not None else str(int(self))
 
     def __str__(self) -> str:
-        return self.to_text()
+        return self.to_text().strip(" \0")
 
     def __repr__(self) -> str:
         return f"IS({self.to_text()!r})"

@@ -136,20 +136,23 @@ def _str_for(vr: str) -> Callable[[Any], str]:
 
 
 def _ds_text(value: Any) -> str:
-    if isinstance(value, DS):
-        return value.to_text()
     if isinstance(value, str):
         return value
-    return format_ds(float(value))
+    try:
+        return value.to_text() if isinstance(value, DS) else format_ds(float(value))
+    except ValueError as exc:  # NaN, infinities
+        raise EncodeError(str(exc)) from None
 
 
 def _is_text(value: Any) -> str:
-    if isinstance(value, (IS, str)):
-        return str(value)
+    if isinstance(value, str) or (isinstance(value, IS) and value.original is not None):
+        return str(value)  # text as given or as read: kept
     if isinstance(value, float):
         if value != int(value):
             raise EncodeError(f"IS cannot hold the non-integer {value!r}")
         value = int(value)
+    if not -2**31 <= int(value) < 2**31:  # PS3.5 Table 6.2-1
+        raise EncodeError(f"IS value {int(value)} is outside -2**31..2**31-1")
     return str(int(value))
 
 
@@ -180,10 +183,15 @@ def _decode_number_string(kind: type) -> Callable:
             return text
 
     def decode(raw: bytes, little: bool, charsets) -> Any:
-        value = _split(raw.decode("latin-1"), kind.__name__)
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        return convert(value) if value else None
+        # Only the one padding byte is removed: other spaces are legal (PS3.5 Table 6.2-1)
+        # and DS/IS keep them in their original text, so values re-encode byte for byte.
+        text = raw.decode("latin-1")
+        if text[-1:] in (" ", "\0"):
+            text = text[:-1]
+        parts = text.split("\\")
+        if len(parts) > 1:
+            return [convert(v) if v.strip(" \0") else "" for v in parts]
+        return convert(text) if text.strip(" \0") else None
     return decode
 
 
@@ -209,7 +217,7 @@ def _encode_numbers(code: str) -> Callable:
         values = value if isinstance(value, (list, tuple)) else (value,)
         try:
             return struct.pack(f"{'<' if little else '>'}{len(values)}{code}", *values)
-        except struct.error as exc:
+        except (struct.error, OverflowError) as exc:  # OverflowError: 1e40 as FL
             raise EncodeError(f"cannot encode {value!r} as {code!r}: {exc}") from None
     return encode
 
@@ -229,7 +237,10 @@ def _encode_tags(value: Any, little: bool, charsets) -> bytes:
     values = value if isinstance(value, (list, tuple)) and not _is_pair(value) else [value]
     flat = []
     for v in values:
-        tag = Tag(v)
+        try:
+            tag = Tag(v)
+        except (ValueError, TypeError) as exc:
+            raise EncodeError(f"AT: {exc}") from None
         flat += (tag >> 16, tag & 0xFFFF)
     return struct.pack(f"{'<' if little else '>'}{len(flat)}H", *flat)
 
@@ -375,5 +386,8 @@ def coerce(vr: str, value: Any) -> Any:
     if vr == "PN" and isinstance(value, str) and not isinstance(value, PersonName):
         return PersonName(value)
     if vr == "AT" and isinstance(value, (int, tuple)) and not isinstance(value, Tag):
-        return Tag(value)
+        try:
+            return Tag(value)
+        except (ValueError, TypeError):
+            return value
     return value
