@@ -15,9 +15,10 @@ ALLOWED = {
     "dataset": set(),
     "codecs": {"dataset"},
     "pdu": set(),
+    "dimse": {"dataset", "pdu"},
 }
-FORBIDDEN_STDLIB = {"pdu": {"socket", "threading", "time", "select", "ssl", "selectors",
-                            "asyncio"}}
+_NO_IO = {"socket", "threading", "time", "select", "ssl", "selectors", "asyncio"}
+FORBIDDEN_STDLIB = {"pdu": _NO_IO, "dimse": _NO_IO}
 
 
 def _imports(path: Path) -> set[str]:
