@@ -12,5 +12,15 @@ from .dataset.valuerep import DS, IS, PersonName
 
 __version__ = "0.1.0"
 
-__all__ = ["DataElement", "Dataset", "DicomError", "DS", "IS", "PersonName", "Tag", "UID",
+
+def __getattr__(name: str):
+    # The network stack loads on first use: ``import dicomcore`` stays cheap for
+    # users who only read files.
+    if name in ("ApplicationEntity", "Association"):
+        from . import ae
+
+        return getattr(ae, name)
+    raise AttributeError(f"module 'dicomcore' has no attribute {name!r}")
+
+__all__ = ["ApplicationEntity", "Association", "DataElement", "Dataset", "DicomError", "DS", "IS", "PersonName", "Tag", "UID",
            "dictionary", "generate_uid", "read", "uid", "write", "__version__"]

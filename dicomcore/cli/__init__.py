@@ -7,8 +7,9 @@ from typing import Optional, Sequence
 
 from ..errors import DicomError
 from . import dump as _dump
+from . import network as _network
 
-_COMMANDS = (_dump,)
+_COMMANDS = (_dump, _network,)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,292 @@
+"""The requestor's association: echo, store, DIMSE-N requests, release, abort.
+
+``ApplicationEntity.associate`` returns one of these, already established.
+Each call sends one request on a context the acceptor accepted and waits
+for its response; data sets are encoded in that context's transfer syntax,
+and files whose syntax was accepted go on the wire as stored (the bytes
+after their File Meta Information, read block by block).
+"""
+from __future__ import annotations
+
+import io
+import os
+from typing import Any, BinaryIO, Iterator, Optional, Union
+
+from ..dataset import Dataset
+from ..dataset import transfer_syntax as _ts
+from ..dataset.part10 import _read_header, read
+from ..dataset.uid import UID
+from ..dimse import (CEchoRQ, CStoreRQ, MEDIUM, Message, MessageReceived, NActionRQ,
+                     NCreateRQ, NDeleteRQ, NEventReportRQ, NGetRQ, NSetRQ, Status)
+from ..dimse.decode import decode_command  # noqa: F401  (re-exported for users)
+from ..dataset.decode import decode_dataset
+from ..errors import DicomError, NetworkError
+from ..pdu.negotiation import Negotiation
+from ..pdu.primitives import (AbortIndication, AbortRequest, PAbortIndication,
+                              ReleaseConfirmation, ReleaseIndication, ReleaseRequest)
+from ..transport import Connection
+from .channel import DimseChannel
+
+VERIFICATION = "1.2.840.10008.1.1"
+_BLOCK = 1 << 20
+StoreSource = Union[str, os.PathLike, BinaryIO, Dataset]
+
+
+class Association:
+    """An established association, requestor side.  Use as a context manager:
+    leaving the block releases it (or aborts it, if the block raised)."""
+
+    def __init__(self, conn: Connection, negotiation: Negotiation, *,
+                 dimse_timeout: Optional[float] = 30.0):
+        self.conn = conn
+        self.negotiation = negotiation
+        self.channel = DimseChannel(conn, negotiation, dimse_timeout=dimse_timeout)
+        self._message_id = 0
+        self.is_released = False
+        self.is_aborted = False
+
+    # --- what was negotiated -----------------------------------------------------------
+
+    @property
+    def accepted_contexts(self) -> dict[int, tuple[str, str]]:
+        """context id -> (abstract syntax, transfer syntax) the acceptor accepted."""
+        return self.negotiation.accepted
+
+    def report(self) -> str:
+        """The negotiation, context by context, with the reason for each refusal."""
+        return self.negotiation.report(lambda uid: UID(uid).name)
+
+    def _next_id(self) -> int:
+        self._message_id = self._message_id % 0xFFFF + 1
+        return self._message_id
+
+    def context_for(self, abstract: str, transfer_syntax: Optional[str] = None) -> int:
+        found = self.negotiation.find_context(abstract, transfer_syntax)
+        if found is None:
+            name = UID(abstract).name or abstract
+            proposed = [ts for _, (a, ts) in self.accepted_contexts.items() if a == abstract]
+            detail = (f"accepted only with {', '.join(proposed)}" if proposed
+                      else "not accepted at all")
+            wanted = f" with transfer syntax {transfer_syntax}" if transfer_syntax else ""
+            raise DicomError(f"no presentation context for {name}{wanted}: {detail}")
+        return found
+
+    # --- DIMSE-C -----------------------------------------------------------------------
+
+    def echo(self) -> Status:
+        """C-ECHO (PS3.7 9.1.5); returns the response status (0 on success)."""
+        request = CEchoRQ(message_id=self._next_id())
+        response = self._exchange(self.context_for(VERIFICATION), request)
+        return Status(response.status, "verification")
+
+    def store(self, source: StoreSource, *, priority: int = MEDIUM,
+              move_originator: Optional[tuple[str, int]] = None) -> Status:
+        """C-STORE a file (path or binary file) or a Dataset; returns the response status.
+
+        A file whose transfer syntax was accepted for its SOP class is sent as
+        stored, without decoding; otherwise it is converted to a syntax that was
+        accepted, or a DicomError names the class and the syntaxes.
+        """
+        sop_class, sop_instance, context_id, data = self._prepare_store(source)
+        request = CStoreRQ(message_id=self._next_id(), affected_sop_class_uid=sop_class,
+                           affected_sop_instance_uid=sop_instance, priority=priority)
+        if move_originator:
+            request.move_originator_ae_title, request.move_originator_message_id = \
+                move_originator
+        response = self._exchange(context_id, request, data)
+        return Status(response.status, "storage")
+
+    def _prepare_store(self, source: StoreSource) -> tuple[str, str, int, Any]:
+        if isinstance(source, Dataset):
+            return self._prepare_dataset(source, source.transfer_syntax)
+        handle, close = _open(source)
+        try:
+            start = handle.tell()
+            head = handle.read(1 << 16)
+            _preamble, meta, pos, ts = _read_header(head, 64)
+        except DicomError:
+            if close:
+                handle.close()
+            raise
+        sop_class = str(meta.get(0x00020002) or "")
+        sop_instance = str(meta.get(0x00020003) or "")
+        if not sop_class or not sop_instance:  # a bare dataset: decode it
+            if close:
+                handle.close()
+            ds = read(source) if not hasattr(source, "read") else read(io.BytesIO(head))
+            return self._prepare_dataset(ds, ds.transfer_syntax)
+        context_id = self.negotiation.find_context(sop_class, ts.uid)
+        if context_id is not None:
+            handle.seek(start + pos)
+            return sop_class, sop_instance, context_id, _blocks(handle, close)
+        if close:
+            handle.close()
+        ds = read(source)
+        return self._prepare_dataset(ds, ts)
+
+    def _prepare_dataset(self, ds: Dataset, ts: Optional[_ts.TransferSyntax]
+                         ) -> tuple[str, str, int, Any]:
+        sop_class, sop_instance = str(ds.get(0x00080016) or ""), str(ds.get(0x00080018) or "")
+        if not sop_class or not sop_instance:
+            raise DicomError("the dataset has no SOP Class UID or SOP Instance UID")
+        candidates = [(cid, t) for cid, (a, t) in self.accepted_contexts.items()
+                      if a == sop_class]
+        if ts is not None:
+            for cid, t in candidates:
+                if t == ts.uid:
+                    return sop_class, sop_instance, cid, ds
+        encapsulated = bool(ts is not None and ts.encapsulated and 0x7FE00010 in ds)
+        for cid, t in candidates:
+            target = _ts.get(t)
+            if not encapsulated and not target.encapsulated:
+                return sop_class, sop_instance, cid, ds
+        for cid, t in candidates:  # needs a codec: RLE both ways
+            try:
+                from ..codecs.transcode import transcode
+            except ImportError:  # pragma: no cover - codecs always ship
+                break
+            try:
+                return sop_class, sop_instance, cid, transcode(ds, t)
+            except DicomError:
+                continue
+        name = UID(sop_class).name or sop_class
+        have = ", ".join(t for _, t in candidates) or "none"
+        raise DicomError(f"cannot store {name} in {ts.name if ts else 'its transfer syntax'}: "
+                         f"accepted transfer syntaxes for it: {have}")
+
+    # --- DIMSE-N -----------------------------------------------------------------------
+
+    def send_n_event_report(self, sop_class: str, sop_instance: str, event_type: int,
+                            info: Optional[Dataset] = None) -> tuple[Status, Optional[Dataset]]:
+        return self._n(NEventReportRQ(affected_sop_class_uid=sop_class,
+                                      affected_sop_instance_uid=sop_instance,
+                                      event_type_id=event_type), sop_class, info)
+
+    def send_n_get(self, sop_class: str, sop_instance: str,
+                   attributes: Optional[list[int]] = None) -> tuple[Status, Optional[Dataset]]:
+        request = NGetRQ(requested_sop_class_uid=sop_class,
+                         requested_sop_instance_uid=sop_instance)
+        if attributes:
+            request.attribute_identifier_list = list(attributes)
+        return self._n(request, sop_class, None)
+
+    def send_n_set(self, sop_class: str, sop_instance: str, modification: Dataset
+                   ) -> tuple[Status, Optional[Dataset]]:
+        return self._n(NSetRQ(requested_sop_class_uid=sop_class,
+                              requested_sop_instance_uid=sop_instance), sop_class, modification)
+
+    def send_n_action(self, sop_class: str, sop_instance: str, action_type: int,
+                      info: Optional[Dataset] = None) -> tuple[Status, Optional[Dataset]]:
+        return self._n(NActionRQ(requested_sop_class_uid=sop_class,
+                                 requested_sop_instance_uid=sop_instance,
+                                 action_type_id=action_type), sop_class, info)
+
+    def send_n_create(self, sop_class: str, sop_instance: Optional[str] = None,
+                      attributes: Optional[Dataset] = None) -> tuple[Status, Optional[Dataset]]:
+        return self._n(NCreateRQ(affected_sop_class_uid=sop_class,
+                                 affected_sop_instance_uid=sop_instance), sop_class, attributes)
+
+    def send_n_delete(self, sop_class: str, sop_instance: str) -> tuple[Status, None]:
+        status, _ = self._n(NDeleteRQ(requested_sop_class_uid=sop_class,
+                                      requested_sop_instance_uid=sop_instance), sop_class, None)
+        return status, None
+
+    def _n(self, request: Message, sop_class: str, data: Optional[Dataset]
+           ) -> tuple[Status, Optional[Dataset]]:
+        request.message_id = self._next_id()
+        context_id = self.context_for(sop_class)
+        response = self._exchange(context_id, request, data)
+        dataset = None
+        if response.dataset is not None:
+            ts = self.channel.transfer_syntax(context_id)
+            dataset, _ = decode_dataset(bytes(response.dataset), ts.little_endian,
+                                        ts.explicit_vr)
+        return Status(response.status), dataset
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _exchange(self, context_id: int, request: Message, data: Any = None) -> Message:
+        self._check_open()
+        self.channel.send(context_id, request, data)
+        return self._response_to(request.message_id)
+
+    def _response_to(self, message_id: int) -> Message:
+        while True:
+            event = self.channel.receive()
+            if isinstance(event, MessageReceived):
+                message = event.message
+                if getattr(message, "message_id_being_responded_to", None) == message_id:
+                    return message
+                continue  # a response to something else: not ours to handle here
+            self._association_event(event)
+
+    def _association_event(self, event: Any) -> None:
+        if isinstance(event, (AbortIndication, PAbortIndication)) or event is None:
+            self.is_aborted = True
+            raise NetworkError(f"association aborted by the peer ({event})")
+        if isinstance(event, ReleaseIndication):
+            raise NetworkError("the peer asked to release the association mid-operation")
+
+    def _check_open(self) -> None:
+        if self.is_released or self.is_aborted:
+            raise NetworkError("the association is no longer established")
+
+    def release(self) -> None:
+        """A-RELEASE; waits for the peer's reply, then the connection closes."""
+        if self.is_released or self.is_aborted:
+            return
+        self.conn.send(ReleaseRequest())
+        try:
+            while True:
+                event = self.conn.next_event(self.channel.dimse_timeout)
+                if event is None or isinstance(event, (ReleaseConfirmation, AbortIndication,
+                                                       PAbortIndication)):
+                    break
+        except TimeoutError:
+            self.abort()
+            raise NetworkError("no A-RELEASE-RP from the peer; association aborted") from None
+        finally:
+            self.is_released = True
+            self.conn.close()
+
+    def abort(self) -> None:
+        """A-ABORT now."""
+        if not self.is_aborted and not self.conn.closed:
+            try:
+                self.conn.send(AbortRequest())
+            except DicomError:
+                pass
+        self.is_aborted = True
+        self.conn.close()
+
+    def __enter__(self) -> "Association":
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is None:
+            self.release()
+        else:
+            self.abort()
+
+
+def _open(source: Any) -> tuple[BinaryIO, bool]:
+    if isinstance(source, (str, os.PathLike)):
+        return open(source, "rb"), True
+    return source, False
+
+
+def _blocks(handle: BinaryIO, close: bool) -> Iterator[bytes]:
+    """The rest of a file in blocks, padded to even length; memory stays one block."""
+    size = 0
+    try:
+        while True:
+            block = handle.read(_BLOCK)
+            if not block:
+                break
+            size += len(block)
+            yield block
+        if size & 1:
+            yield b"\0"
+    finally:
+        if close:
+            handle.close()

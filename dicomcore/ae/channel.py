@@ -1,0 +1,88 @@
+"""DIMSE over one association: messages out as P-DATA, P-DATA in as messages.
+
+Shared by both sides.  Sending encodes the data set in the presentation
+context's transfer syntax and fragments it within the peer's maximum PDU
+length; receiving feeds every P-DATA indication to one ``Reassembler`` and
+hands back DIMSE events, or the association event (release, abort) that
+interrupted them.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any, Callable, Iterable, Optional
+
+from ..dataset import transfer_syntax as _ts
+from ..dataset.deflate import deflate_chunks
+from ..dimse import (DATA_SET_PRESENT, Message, Reassembler, dataset_chunks, encode_command, fragment_message)
+from ..errors import DimseError, NetworkError
+from ..pdu.negotiation import Negotiation
+from ..pdu.primitives import AbortRequest, PDataIndication
+from ..transport import Connection
+
+
+class DimseChannel:
+    """Messages on the accepted presentation contexts of one association."""
+
+    def __init__(self, conn: Connection, negotiation: Negotiation, *,
+                 dimse_timeout: Optional[float] = 30.0,
+                 stream: Optional[Callable[[int, Message], bool]] = None):
+        self.conn = conn
+        self.negotiation = negotiation
+        self.dimse_timeout = dimse_timeout
+        self.reassembler = Reassembler(stream=stream)
+        self._pending: deque = deque()
+
+    def transfer_syntax(self, context_id: int) -> _ts.TransferSyntax:
+        return _ts.get(self.negotiation.accepted[context_id][1])
+
+    def send(self, context_id: int, message: Message, data: Any = None) -> None:
+        """Send ``message`` with ``data`` (a Dataset, encoded bytes, or chunks already in
+        the context's transfer syntax) on ``context_id``."""
+        if context_id not in self.negotiation.accepted:
+            raise DimseError(f"presentation context {context_id} was not accepted")
+        ts = self.transfer_syntax(context_id)
+        chunks = None
+        if data is not None:
+            from ..dataset import Dataset
+
+            chunks = dataset_chunks(data, ts.little_endian, ts.explicit_vr)
+            if ts.deflated and isinstance(data, Dataset):
+                chunks = _even(deflate_chunks(chunks))
+        if data is not None and message.dataset is None and message.data_set_type is None:
+            message.data_set_type = DATA_SET_PRESENT  # the data travels beside the message
+        command = encode_command(message)
+        limit = self.negotiation.peer_max_pdu_length
+        for request in fragment_message(context_id, command, chunks, limit):
+            self.conn.send(request)
+
+    def receive(self, timeout: Optional[float] = None) -> Any:
+        """The next DIMSE event (MessageReceived, CommandReceived, DataFragment,
+        InvalidMessage) or association event (ReleaseIndication, AbortIndication,
+        PAbortIndication, ...); None once the connection is closed.
+
+        Raises ``TimeoutError`` after ``timeout`` (default: the DIMSE timeout).
+        """
+        limit = self.dimse_timeout if timeout is None else timeout
+        give_up = None if limit is None else time.monotonic() + limit
+        while not self._pending:
+            left = None if give_up is None else max(give_up - time.monotonic(), 0.0)
+            event = self.conn.next_event(left)
+            if not isinstance(event, PDataIndication):
+                return event
+            try:
+                self._pending.extend(self.reassembler.feed(event))
+            except DimseError as exc:  # the message stream is lost (PS3.8 E.1)
+                self.conn.send(AbortRequest())
+                raise NetworkError(f"aborted: {exc}") from None
+        return self._pending.popleft()
+
+
+def _even(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """Deflated output padded to even length (PS3.5 A.5: pad after the stream)."""
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        yield chunk
+    if size & 1:
+        yield b"\0"

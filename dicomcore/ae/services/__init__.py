@@ -1,0 +1,1 @@
+"""Service-class providers, one module per service class."""

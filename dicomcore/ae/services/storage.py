@@ -1,0 +1,195 @@
+"""Storage SCP (PS3.4 B): received instances streamed to disk, renamed when whole.
+
+Each C-STORE's data set is written, fragment by fragment as it arrives, after
+a generated File Meta Information into a temporary file in the output
+folder: memory stays bounded by the PDU size whatever the instance size.
+Only when the last fragment is in and the data set parses is the file
+renamed to its final name, so a peer that vanishes mid-transfer leaves no
+file that looks complete.  Names come from received values only through
+``safe_component``, and the final path is checked to lie inside the folder.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ...dataset import Dataset
+from ...dataset.encode import encode_dataset
+from ...dataset.part10 import make_file_meta, read
+from ...dataset import transfer_syntax as _ts
+from ...dimse import CStoreRQ, Status
+from ...errors import DicomError
+
+log = logging.getLogger("dicomcore.storage")
+
+# PS3.4 B.2.3 statuses.
+SUCCESS = 0x0000
+OUT_OF_RESOURCES = 0xA700
+DATA_SET_DOES_NOT_MATCH = 0xA900
+CANNOT_UNDERSTAND = 0xC000
+SOP_CLASS_NOT_SUPPORTED = 0x0122
+
+LAYOUTS = ("flat", "study", "patient")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_component(value: Any, fallback: str = "unknown") -> str:
+    """A file or folder name from a received value: letters, digits, ``. _ -`` only,
+    never empty, ``.`` or ``..``, at most 64 characters (CVE class: path traversal)."""
+    text = _UNSAFE.sub("_", str(value or "")).strip("._")[:64]
+    return text or fallback
+
+
+@dataclass
+class StoredInstance:
+    """What a C-STORE handler is given: the complete file, and who sent it."""
+
+    path: str
+    sop_class_uid: str
+    sop_instance_uid: str
+    transfer_syntax: str
+    calling_ae_title: str
+    header: Dataset = field(repr=False, default_factory=Dataset)  # read up to Pixel Data
+
+    def dataset(self) -> Dataset:
+        """The whole instance, read from the file."""
+        return read(self.path)
+
+
+StoreHandler = Callable[[StoredInstance], Optional[int]]
+
+
+class StorageSCP:
+    """Writes received instances into ``folder`` with the chosen ``layout``.
+
+    ``handler`` (optional) is called with each complete ``StoredInstance``; its
+    return value (a status, None for success) becomes the C-STORE-RSP status.
+    Without a folder, instances go to a temporary folder and the file is
+    removed once the handler returns.
+    """
+
+    def __init__(self, folder: Optional[str] = None, *, layout: str = "flat",
+                 handler: Optional[StoreHandler] = None, ae_title: str = "DICOMCORE"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}")
+        self.keep = folder is not None
+        self.folder = os.path.realpath(folder or tempfile.mkdtemp(prefix="dicomcore-store-"))
+        os.makedirs(self.folder, exist_ok=True)
+        self.layout = layout
+        self.handler = handler
+        self.ae_title = ae_title
+
+    def begin(self, request: CStoreRQ, transfer_syntax: str, calling_ae_title: str
+              ) -> "Receiving":
+        return Receiving(self, request, transfer_syntax, calling_ae_title)
+
+    def final_path(self, header: Dataset, sop_instance_uid: str) -> str:
+        name = safe_component(sop_instance_uid) + ".dcm"
+        parts = []
+        if self.layout == "study":
+            parts = [safe_component(header.get(0x00100020), "no-patient-id"),
+                     safe_component(header.get(0x0020000D), "no-study-uid")]
+        elif self.layout == "patient":
+            parts = [safe_component(header.get(0x00100020), "no-patient-id")]
+        path = os.path.realpath(os.path.join(self.folder, *parts, name))
+        if os.path.commonpath([path, self.folder]) != self.folder:  # belt and braces
+            raise DicomError(f"refusing to write outside {self.folder}: {path}")
+        return path
+
+
+class Receiving:
+    """One C-STORE in progress: a temporary file growing fragment by fragment."""
+
+    def __init__(self, scp: StorageSCP, request: CStoreRQ, transfer_syntax: str,
+                 calling_ae_title: str):
+        self.scp = scp
+        self.request = request
+        self.transfer_syntax = transfer_syntax
+        self.calling_ae_title = calling_ae_title
+        self.status: Optional[int] = None
+        fd, self.temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part", dir=scp.folder)
+        self.file = os.fdopen(fd, "wb")
+        try:
+            self.file.writelines(self._header())
+        except DicomError as exc:
+            log.warning("C-STORE %s: %s", request.affected_sop_instance_uid, exc)
+            self.status = CANNOT_UNDERSTAND
+
+    def _header(self) -> list:
+        holder = Dataset()
+        holder.add(0x00080016, "UI", self.request.affected_sop_class_uid or "")
+        holder.add(0x00080018, "UI", self.request.affected_sop_instance_uid or "")
+        meta = make_file_meta(holder, _ts.get(self.transfer_syntax))
+        if self.calling_ae_title:
+            meta.add(0x00020016, "AE", self.calling_ae_title)  # Source Application Entity Title
+        parts = encode_dataset(meta, True, True)
+        length = sum(len(p) for p in parts)
+        return [bytes(128), b"DICM", b"\x02\x00\x00\x00UL\x04\x00", length.to_bytes(4, "little"),
+                *parts]
+
+    def write(self, data: memoryview) -> None:
+        if self.status is None:
+            try:
+                self.file.write(data)
+            except OSError as exc:  # disk full, say
+                log.error("C-STORE: cannot write %s: %s", self.temp, exc)
+                self.status = OUT_OF_RESOURCES
+
+    def abandon(self) -> None:
+        """The association ended mid-transfer: nothing is kept."""
+        self.file.close()
+        _remove(self.temp)
+
+    def finish(self) -> int:
+        """All fragments are in: check, rename, hand over; returns the response status."""
+        self.file.close()
+        if self.status is not None:
+            _remove(self.temp)
+            return self.status
+        try:
+            header = read(self.temp, stop_before_pixels=True)
+        except DicomError as exc:
+            log.warning("C-STORE %s: data set does not parse: %s",
+                        self.request.affected_sop_instance_uid, exc)
+            _remove(self.temp)
+            return CANNOT_UNDERSTAND
+        sop_instance = self.request.affected_sop_instance_uid or ""
+        if header.get(0x00080018) not in (None, sop_instance) or \
+                header.get(0x00080016) not in (None, self.request.affected_sop_class_uid):
+            log.warning("C-STORE %s: data set UIDs differ from the command's", sop_instance)
+            _remove(self.temp)
+            return DATA_SET_DOES_NOT_MATCH
+        try:
+            final = self.scp.final_path(header, sop_instance)
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(self.temp, final)
+        except (OSError, DicomError) as exc:
+            log.error("C-STORE %s: cannot store: %s", sop_instance, exc)
+            _remove(self.temp)
+            return OUT_OF_RESOURCES
+        status = SUCCESS
+        if self.scp.handler is not None:
+            instance = StoredInstance(final, self.request.affected_sop_class_uid or "",
+                                      sop_instance, self.transfer_syntax,
+                                      self.calling_ae_title, header)
+            try:
+                returned = self.scp.handler(instance)
+                status = SUCCESS if returned is None else int(returned)
+            except Exception:  # a failing user handler is the user's failure status
+                log.exception("C-STORE handler failed for %s", sop_instance)
+                status = 0xC001
+            if not self.scp.keep:
+                _remove(final)
+        log.info("stored %s (%s)", final, Status(status, "storage"))
+        return status
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,148 @@
+"""``echo``, ``store`` and ``storescp``: the Verification and Storage tools."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Iterator
+
+from .common import add_network_options, setup_logging, tls_context
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    echo = sub.add_parser("echo", help="C-ECHO a peer (echoscu)",
+                          description="Verify a peer with C-ECHO.")
+    echo.add_argument("host")
+    echo.add_argument("port", type=int)
+    echo.add_argument("--repeat", type=int, default=1, help="C-ECHOs on the association")
+    add_network_options(echo)
+    echo.set_defaults(run=run_echo)
+
+    store = sub.add_parser("store", help="C-STORE files and folders (storescu)",
+                           description="Send DICOM files with C-STORE, each in its own "
+                           "transfer syntax where the peer accepts it.")
+    store.add_argument("host")
+    store.add_argument("port", type=int)
+    store.add_argument("paths", nargs="+", metavar="PATH")
+    store.add_argument("-r", "--recursive", action="store_true", help="descend into folders")
+    add_network_options(store)
+    store.set_defaults(run=run_store)
+
+    scp = sub.add_parser("storescp", help="Storage SCP writing files (storescp)",
+                         description="Receive instances with C-STORE and write them to a folder.")
+    scp.add_argument("port", type=int)
+    scp.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    scp.add_argument("--layout", choices=("flat", "study", "patient"), default="flat",
+                     help="flat (default), by patient/study, or by patient")
+    scp.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    scp.add_argument("--max-associations", type=int, default=20)
+    scp.add_argument("--verbose", "-v", action="store_true", help="log each instance")
+    add_network_options(scp, acceptor=True)
+    scp.set_defaults(run=run_storescp)
+
+
+def _entity(args: argparse.Namespace):
+    from ..ae import ApplicationEntity
+
+    return ApplicationEntity(args.aet, max_pdu_length=args.max_pdu, acse_timeout=args.timeout,
+                             dimse_timeout=args.timeout, network_timeout=args.timeout)
+
+
+def run_echo(args: argparse.Namespace) -> int:
+    setup_logging(args)
+    ae = _entity(args)
+    from ..ae.association import VERIFICATION
+
+    with ae.associate(args.host, args.port, ae_title=args.aec, tls=tls_context(args, server=False),
+                      contexts=[(VERIFICATION, ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"])]
+                      ) as assoc:
+        for _ in range(args.repeat):
+            status = assoc.echo()
+            if status != 0:
+                print(f"dicomcore echo: C-ECHO status {status}", file=sys.stderr)
+                return 1
+    print(f"C-ECHO {args.host}:{args.port} {args.aec}: success")
+    return 0
+
+
+def _files(paths: list[str], recursive: bool) -> Iterator[str]:
+    for path in paths:
+        if os.path.isdir(path):
+            if not recursive:
+                print(f"dicomcore store: {path} is a folder (use -r)", file=sys.stderr)
+                continue
+            for root, dirs, names in os.walk(path):
+                dirs.sort()
+                for name in sorted(names):
+                    yield os.path.join(root, name)
+        else:
+            yield path
+
+
+def _contexts_for(files: list[str]) -> list[tuple[str, list[str]]]:
+    """Each file's SOP class in its own syntax first, then the uncompressed ones."""
+    from ..dataset.part10 import _read_header
+    from ..errors import DicomError
+    from ..ae.entity import UNCOMPRESSED
+
+    wanted: dict[str, list[str]] = {}
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                _, meta, _, ts = _read_header(f.read(1 << 16), 64)
+        except (OSError, DicomError):
+            continue
+        sop_class = str(meta.get(0x00020002) or "")
+        if sop_class:
+            syntaxes = wanted.setdefault(sop_class, [])
+            if ts.uid not in syntaxes:
+                syntaxes.append(ts.uid)
+    contexts = []
+    for sop_class, syntaxes in wanted.items():
+        for ts in syntaxes:  # one context per stored syntax, so each is judged alone
+            contexts.append((sop_class, [ts]))
+        contexts.append((sop_class, [t for t in UNCOMPRESSED]))
+    return contexts[:128]
+
+
+def run_store(args: argparse.Namespace) -> int:
+    setup_logging(args)
+    from ..errors import DicomError
+
+    files = list(_files(args.paths, args.recursive))
+    if not files:
+        print("dicomcore store: no files to send", file=sys.stderr)
+        return 1
+    ae = _entity(args)
+    sent = failed = 0
+    with ae.associate(args.host, args.port, ae_title=args.aec, contexts=_contexts_for(files),
+                      tls=tls_context(args, server=False)) as assoc:
+        for number, path in enumerate(files, 1):
+            try:
+                status = assoc.store(path)
+            except DicomError as exc:
+                if isinstance(exc, __import__("dicomcore").errors.NetworkError):
+                    raise
+                print(f"[{number}/{len(files)}] {path}: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            ok = status.category in ("Success", "Warning")
+            sent += ok
+            failed += not ok
+            print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
+    print(f"sent {sent} of {len(files)} file(s), {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+def run_storescp(args: argparse.Namespace) -> int:
+    setup_logging(args, verbose=args.verbose)
+    ae = _entity(args)
+    os.makedirs(args.out, exist_ok=True)
+    print(f"storescp {args.aet} listening on {args.host}:{args.port}, writing to {args.out}",
+          file=sys.stderr)
+    try:
+        ae.serve(args.port, args.host, storage_dir=args.out, layout=args.layout,
+                 max_associations=args.max_associations, tls=tls_context(args, server=True))
+    except KeyboardInterrupt:
+        pass
+    return 0
