@@ -9,14 +9,19 @@ complete, so no half-written file is ever presented as whole.
 from __future__ import annotations
 
 
+import io
+import itertools
 import os
+import struct
+import zlib
 from typing import Any, BinaryIO, Iterable, Optional, Union
 
-from ..errors import EncodeError, InvalidFileError, TruncatedError
+from ..errors import DecodeError, EncodeError, InvalidFileError, LimitError, TruncatedError
 from . import transfer_syntax as _ts
 from .dataset import Dataset
 from .decode import DEFAULT_MAX_DEPTH, Options, decode_dataset
-from .deflate import deflate_chunks, inflate
+from .deflate import _STEP, DEFAULT_INFLATE_LIMIT, _chunks, deflate_chunks, inflate
+from .element import RawElement
 from .encode import encode_dataset
 from .tag import PIXEL_DATA
 from .transfer_syntax import TransferSyntax
@@ -97,13 +102,14 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
     if ts.deflated:
         if f.seekable():
             f.seek(start + pos)
-            body = inflate(f, inflate_limit, offset=pos)
+            stream: Any = f
         else:
-            body = inflate(head[pos:] + f.read(), inflate_limit, offset=pos)
+            stream = head[pos:] + f.read()
         options = _options(None, stop_before_pixels, None, max_depth)
-        ds, _ = decode_dataset(body, True, True, options=options)
+        ds = _read_deflated(_Inflater(stream, inflate_limit, pos), options)
         return _finish(ds, meta, preamble, ts)
-    if defer_size is not None and path is not None:
+    if (defer_size is not None or stop_before_pixels) and path is not None:
+        # Only element headers are touched: map the file instead of reading it all.
         import mmap
 
         mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -120,6 +126,128 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
     else:
         buf = head + f.read()
     return _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+
+
+class _Inflater:
+    """Inflated bytes of a raw deflate stream on demand, ``n`` at a time, within a limit
+    (the checks and messages of ``deflate.inflate``)."""
+
+    def __init__(self, source: Any, limit: Optional[int], offset: int):
+        self.limit = DEFAULT_INFLATE_LIMIT if limit is None else limit
+        self.offset = offset
+        self.engine = zlib.decompressobj(-zlib.MAX_WBITS)
+        self.chunks = _chunks(source)
+        self.pending = b""
+        self.total = 0
+        self.eof = False
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (fewer only at the end of the stream)."""
+        out = []
+        want = n
+        while want > 0 and not self.eof:
+            if not self.pending:
+                self.pending = next(self.chunks, b"")
+                if not self.pending:
+                    self._finish(out)
+                    break
+            try:
+                piece = self.engine.decompress(self.pending, min(want, self.limit + 1 -
+                                                                 self.total))
+            except zlib.error as exc:
+                raise DecodeError(f"deflated dataset is corrupt: {exc}",
+                                  offset=self.offset) from None
+            self.pending = self.engine.unconsumed_tail
+            self._count(len(piece))
+            out.append(piece)
+            want -= len(piece)
+            if self.engine.eof:
+                self.eof = True
+        return out[0] if len(out) == 1 else b"".join(out)
+
+    def _count(self, n: int) -> None:
+        self.total += n
+        if self.total > self.limit:
+            raise LimitError(f"deflated dataset inflates past the limit of {self.limit} bytes "
+                             "(raise inflate_limit to read it)")
+
+    def _finish(self, out: list) -> None:
+        try:
+            tail = self.engine.flush()
+        except zlib.error as exc:
+            raise DecodeError(f"deflated dataset is corrupt: {exc}", offset=self.offset) from None
+        self._count(len(tail))
+        out.append(tail)
+        if not self.engine.eof:  # no final block: the file was cut short
+            raise TruncatedError("deflated dataset ends before its deflate stream does",
+                                 offset=self.offset)
+        self.eof = True
+
+    def read_all(self, into: bytearray) -> None:
+        while not self.eof:
+            into += self.read(_STEP)
+
+
+def _read_deflated(inflater: _Inflater, options: Options) -> Dataset:
+    """Decode a deflated dataset (PS3.5 A.5) as it is inflated, holding Pixel Data once.
+
+    Inflated bytes are decoded up to Pixel Data; a defined-length Pixel Data value is
+    then inflated into a BytesIO whose buffer becomes the value without a copy (the
+    decoder would copy it out of one big inflated buffer: twice the pixels at once);
+    anything after it is decoded on its own.  Other files are inflated whole.
+    """
+    user_stop = options.stop_before
+    prefix = bytearray()
+    while True:
+        prefix += inflater.read(max(len(prefix), _STEP))
+        options.stop_before = PIXEL_DATA if user_stop is None else min(user_stop, PIXEL_DATA)
+        try:
+            ds, at = decode_dataset(bytes(prefix), True, True, options=options)
+        except TruncatedError:
+            if inflater.eof:
+                raise
+            continue
+        if at + 12 <= len(prefix) or inflater.eof:
+            break
+    options.stop_before = user_stop
+    if at == len(prefix) or (user_stop is not None and user_stop <= PIXEL_DATA):
+        return ds  # no Pixel Data, or the caller stops before it
+    group, element, vr, length = struct.unpack_from("<HH2s2xI", prefix, at)
+    if (group << 16 | element) != PIXEL_DATA or vr not in (b"OB", b"OW") \
+            or length == 0xFFFFFFFF or at + 12 + length <= len(prefix):
+        inflater.read_all(prefix)  # nothing big to spare a copy of: decode it all
+        view = memoryview(prefix)
+        try:
+            return decode_dataset(view, True, True, options=options)[0]
+        finally:
+            view.release()
+    value_start = at + 12
+    if value_start + length > inflater.limit:  # before allocating what the header claims
+        raise LimitError(f"deflated dataset inflates past the limit of {inflater.limit} "
+                         "bytes (raise inflate_limit to read it)")
+    value = io.BytesIO()
+    value.seek(length - 1)  # one allocation of exactly the value's size, filled in place
+    value.write(b"\0")
+    value.seek(0)
+    done = value.write(memoryview(prefix)[value_start:])
+    del prefix
+    while done < length:
+        piece = inflater.read(min(_STEP, length - done))
+        if not piece:
+            raise TruncatedError(f"value length {length} runs past the end of the data "
+                                 f"({done} byte(s) left)", offset=at, tag=PIXEL_DATA)
+        done += value.write(piece)
+    ds._elems[PIXEL_DATA] = RawElement(PIXEL_DATA, vr.decode(), value.getvalue(), at, length,
+                                       False, None, value_start)
+    del value
+    rest = bytearray()
+    inflater.read_all(rest)
+    if rest:
+        options.base = value_start + length
+        after, _ = decode_dataset(bytes(rest), True, True, options=options,
+                                  charsets=ds._charsets)
+        ds._elems.update(after._elems)
+    return ds
 
 
 def _read_header(buf: Any, max_depth: int) -> tuple:
@@ -236,8 +364,9 @@ def make_file_meta(ds: Dataset, ts: TransferSyntax) -> Dataset:
     return meta
 
 
-def encode_file(ds: Dataset, transfer_syntax: Any = None) -> list:
-    """The chunks of a whole Part 10 file."""
+def encode_file(ds: Dataset, transfer_syntax: Any = None, *, stream: bool = False) -> Any:
+    """The chunks of a whole Part 10 file: a list, or with ``stream`` an iterator that
+    deflates a Deflated body as it is consumed (never holding all of it)."""
     ts = _choose_ts(ds, transfer_syntax)
     _check_pixel_encoding(ds, ts)
     meta = make_file_meta(ds, ts)
@@ -246,17 +375,29 @@ def encode_file(ds: Dataset, transfer_syntax: Any = None) -> list:
     # (0002,0000) UL: bytes after its own value up to the end of group 0002.
     group_length = b"\x02\x00\x00\x00UL\x04\x00" + meta_len.to_bytes(4, "little")
     body = encode_dataset(_without_meta(ds), ts.little_endian, ts.explicit_vr)
-    if ts.deflated:
-        body = list(deflate_chunks(body))
     preamble = ds.preamble if ds.preamble and len(ds.preamble) == 128 else bytes(128)
-    return [preamble, b"DICM", group_length, *meta_parts, *body]
+    head = [preamble, b"DICM", group_length, *meta_parts]
+    if ts.deflated:  # in 1 MiB steps: zlib would buffer a big value's whole output twice
+        deflated = deflate_chunks(_steps(body))
+        return itertools.chain(head, deflated) if stream else head + list(deflated)
+    return head + body
+
+
+def _steps(chunks: list) -> Iterable:
+    for chunk in chunks:
+        if len(chunk) <= _STEP:
+            yield chunk
+            continue
+        view = memoryview(chunk)
+        for start in range(0, len(view), _STEP):
+            yield view[start:start + _STEP]
 
 
 def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> None:
     """Write ``ds`` as a Part 10 file in ``transfer_syntax`` (default: as read, else
     Explicit VR Little Endian).  A path is written to a temporary file in the same
     folder and renamed into place only when complete."""
-    chunks = encode_file(ds, transfer_syntax)
+    chunks = encode_file(ds, transfer_syntax, stream=True)
     if not isinstance(target, (str, os.PathLike)):
         target.writelines(chunks)  # type: ignore[union-attr]
         return
