@@ -253,6 +253,22 @@ class Dataset:
         self.add(group << 16 | free, "LO", creator)
         return PrivateBlock(self, group, free)
 
+    def pixel_array(self, frame: Optional[int] = None, **kw: Any) -> Any:
+        """The pixel data as a numpy array: ``dicomcore.codecs.pixels.pixel_array``."""
+        # The single upward hook DESIGN's public API requires (``ds.pixel_array()``). The
+        # module is looked up by name at call time, so the dataset layer imports nothing of
+        # codecs (tests/test_layers.py) and ``import dicomcore`` never pulls in numpy.
+        import importlib
+
+        return importlib.import_module("dicomcore.codecs.pixels").pixel_array(self, frame, **kw)
+
+    def set_pixel_array(self, array: Any, **kw: Any) -> "Dataset":
+        """Store ``array`` as native pixel data: ``dicomcore.codecs.pixels.set_pixel_array``."""
+        import importlib  # the same single upward hook as pixel_array()
+
+        return importlib.import_module("dicomcore.codecs.pixels").set_pixel_array(self, array,
+                                                                                  **kw)
+
     def __repr__(self) -> str:
         from .dump import format_dataset
 
