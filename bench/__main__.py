@@ -10,6 +10,7 @@ from .harness import report
 WORKLOADS = {
     "import": "bench.workloads.import_time",
     "dataset": "bench.workloads.dataset_io",
+    "rle": "bench.workloads.rle",
     "network": "bench.workloads.network",
 }
 

@@ -8,8 +8,9 @@ from typing import Optional, Sequence
 from ..errors import DicomError
 from . import dump as _dump
 from . import network as _network
+from . import convert as _convert
 
-_COMMANDS = (_dump, _network,)
+_COMMANDS = (_dump, _network, _convert)
 
 
 def build_parser() -> argparse.ArgumentParser:
