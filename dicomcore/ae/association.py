@@ -212,7 +212,13 @@ class Association:
 
     def _response_to(self, message_id: int) -> Message:
         while True:
-            event = self.channel.receive()
+            try:
+                event = self.channel.receive()
+            except TimeoutError:  # the DIMSE timeout: end the association, as DCMTK does
+                self.abort()
+                raise NetworkError(f"no response to message {message_id} within "
+                                   f"{self.channel.dimse_timeout} s: association aborted"
+                                   ) from None
             if isinstance(event, MessageReceived):
                 message = event.message
                 if getattr(message, "message_id_being_responded_to", None) == message_id:

@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 
 from ..dataset.uid import STORAGE_SOP_CLASSES, UID
 from ..errors import NetworkError
-from ..pdu.negotiation import AcceptorPolicy, interpret, propose
+from ..pdu.negotiation import AcceptorPolicy, interpret, propose, reject_reason_text
 from ..pdu.primitives import AssociateConfirmation
 from ..transport import Server, connect
 from .acceptor import serve_association
@@ -79,7 +79,11 @@ class ApplicationEntity:
         negotiation = interpret(request, confirmation)
         if not confirmation.accepted:
             conn.close()
-            raise NetworkError(f"association rejected by {host}:{port}: {negotiation.why}")
+            # The requestor's view has no ``why`` of its own: the A-ASSOCIATE-RJ's
+            # result, source and reason are the reason (PS3.8 Table 9-21).
+            why = negotiation.why or reject_reason_text(confirmation.result,
+                                                        confirmation.source, confirmation.reason)
+            raise NetworkError(f"association rejected by {host}:{port}: {why}")
         return Association(conn, negotiation, dimse_timeout=self.dimse_timeout)
 
     # --- acceptor ------------------------------------------------------------------------

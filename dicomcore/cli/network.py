@@ -120,7 +120,7 @@ def run_store(args: argparse.Namespace) -> int:
         for number, path in enumerate(files, 1):
             try:
                 status = assoc.store(path)
-            except DicomError as exc:
+            except (DicomError, OSError) as exc:  # a bad or missing file: report it, go on
                 if isinstance(exc, __import__("dicomcore").errors.NetworkError):
                     raise
                 print(f"[{number}/{len(files)}] {path}: {exc}", file=sys.stderr)

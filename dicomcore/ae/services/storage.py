@@ -152,6 +152,9 @@ class Receiving:
             return self.status
         try:
             header = read(self.temp, stop_before_pixels=True)
+            # All of it must parse, not only what precedes Pixel Data; values past 4 KiB
+            # stay in the (memory-mapped) file, so memory stays bounded.
+            read(self.temp, defer_size=4096)
         except DicomError as exc:
             log.warning("C-STORE %s: data set does not parse: %s",
                         self.request.affected_sop_instance_uid, exc)
