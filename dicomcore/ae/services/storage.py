@@ -53,7 +53,14 @@ class StoredInstance:
     sop_instance_uid: str
     transfer_syntax: str
     calling_ae_title: str
-    header: Dataset = field(repr=False, default_factory=Dataset)  # read up to Pixel Data
+    _header: Optional[Dataset] = field(default=None, repr=False)
+
+    @property
+    def header(self) -> Dataset:
+        """The instance up to Pixel Data, read from the file on first use."""
+        if self._header is None:
+            self._header = read(self.path, stop_before_pixels=True)
+        return self._header
 
     def dataset(self) -> Dataset:
         """The whole instance, read from the file."""
@@ -151,10 +158,10 @@ class Receiving:
             _remove(self.temp)
             return self.status
         try:
-            header = read(self.temp, stop_before_pixels=True)
-            # All of it must parse, not only what precedes Pixel Data; values past 4 KiB
-            # stay in the (memory-mapped) file, so memory stays bounded.
-            read(self.temp, defer_size=4096)
+            # One pass: all of it must parse, not only what precedes Pixel Data; values
+            # past 4 KiB stay in the (memory-mapped) file, so memory stays bounded.  Only
+            # small values (UIDs, Patient ID) are used from it below.
+            header = read(self.temp, defer_size=4096)
         except DicomError as exc:
             log.warning("C-STORE %s: data set does not parse: %s",
                         self.request.affected_sop_instance_uid, exc)
@@ -178,7 +185,7 @@ class Receiving:
         if self.scp.handler is not None:
             instance = StoredInstance(final, self.request.affected_sop_class_uid or "",
                                       sop_instance, self.transfer_syntax,
-                                      self.calling_ae_title, header)
+                                      self.calling_ae_title)
             try:
                 returned = self.scp.handler(instance)
                 status = SUCCESS if returned is None else int(returned)
