@@ -107,7 +107,7 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
 def _begin_store(channel: DimseChannel, event: CommandReceived,
                  storage: Optional[StorageSCP], assoc: AcceptedAssociation) -> Any:
     message = event.message
-    abstract, ts = channel.negotiation.accepted[event.context_id]
+    abstract, ts = channel.accepted[event.context_id]
     if storage is None or message.affected_sop_class_uid != abstract:
         return None  # answered with 0x0122 once the data set has gone by
     return storage.begin(message, ts, assoc.calling_ae_title)
@@ -125,7 +125,7 @@ def _dispatch(channel: DimseChannel, event: MessageReceived,
               handlers: dict[str, RequestHandler], assoc: AcceptedAssociation) -> None:
     request = event.message
     context_id = event.context_id
-    abstract, _ = channel.negotiation.accepted[context_id]
+    abstract, _ = channel.accepted[context_id]
     if isinstance(request, CEchoRQ):
         status = 0
         handler = handlers.get("C-ECHO")

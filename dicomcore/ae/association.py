@@ -50,7 +50,7 @@ class Association:
     @property
     def accepted_contexts(self) -> dict[int, tuple[str, str]]:
         """context id -> (abstract syntax, transfer syntax) the acceptor accepted."""
-        return self.negotiation.accepted
+        return self.channel.accepted
 
     def report(self) -> str:
         """The negotiation, context by context, with the reason for each refusal."""
@@ -60,8 +60,16 @@ class Association:
         self._message_id = self._message_id % 0xFFFF + 1
         return self._message_id
 
+    def find_context(self, abstract: str, transfer_syntax: Optional[str] = None
+                     ) -> Optional[int]:
+        """The first accepted context for an abstract (and transfer) syntax, or None."""
+        for cid, (a, t) in self.channel.accepted.items():
+            if a == abstract and transfer_syntax in (None, t):
+                return cid
+        return None
+
     def context_for(self, abstract: str, transfer_syntax: Optional[str] = None) -> int:
-        found = self.negotiation.find_context(abstract, transfer_syntax)
+        found = self.find_context(abstract, transfer_syntax)
         if found is None:
             name = UID(abstract).name or abstract
             proposed = [ts for _, (a, ts) in self.accepted_contexts.items() if a == abstract]
@@ -115,7 +123,7 @@ class Association:
                 handle.close()
             ds = read(source) if not hasattr(source, "read") else read(io.BytesIO(head))
             return self._prepare_dataset(ds, ds.transfer_syntax)
-        context_id = self.negotiation.find_context(sop_class, ts.uid)
+        context_id = self.find_context(sop_class, ts.uid)
         if context_id is not None:
             handle.seek(start + pos)
             return sop_class, sop_instance, context_id, _blocks(handle, close)

@@ -29,17 +29,19 @@ class DimseChannel:
                  stream: Optional[Callable[[int, Message], bool]] = None):
         self.conn = conn
         self.negotiation = negotiation
+        # Final once the association is established: computed once, not per message.
+        self.accepted: dict[int, tuple[str, str]] = negotiation.accepted
         self.dimse_timeout = dimse_timeout
         self.reassembler = Reassembler(stream=stream)
         self._pending: deque = deque()
 
     def transfer_syntax(self, context_id: int) -> _ts.TransferSyntax:
-        return _ts.get(self.negotiation.accepted[context_id][1])
+        return _ts.get(self.accepted[context_id][1])
 
     def send(self, context_id: int, message: Message, data: Any = None) -> None:
         """Send ``message`` with ``data`` (a Dataset, encoded bytes, or chunks already in
         the context's transfer syntax) on ``context_id``."""
-        if context_id not in self.negotiation.accepted:
+        if context_id not in self.accepted:
             raise DimseError(f"presentation context {context_id} was not accepted")
         ts = self.transfer_syntax(context_id)
         chunks = None

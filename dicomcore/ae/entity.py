@@ -111,7 +111,8 @@ class ApplicationEntity:
     def serve(self, port: int, host: str = "0.0.0.0", *, storage_dir: Optional[str] = None,
               layout: str = "flat", on_store: Any = None, handlers: Optional[dict] = None,
               policy: Optional[AcceptorPolicy] = None, max_associations: int = 20,
-              tls: Optional[ssl.SSLContext] = None, block: bool = True) -> Server:
+              tls: Optional[ssl.SSLContext] = None, max_instance_size: Optional[int] = None,
+              block: bool = True) -> Server:
         """Serve on ``host:port`` (port 0: any free one, see ``server.address``).
 
         Storage is offered when ``storage_dir`` or ``on_store`` is given; ``handlers``
@@ -121,7 +122,8 @@ class ApplicationEntity:
         """
         storing = storage_dir is not None or on_store is not None
         storage = StorageSCP(storage_dir, layout=layout, handler=on_store,
-                             ae_title=self.ae_title) if storing else None
+                             ae_title=self.ae_title, max_instance_size=max_instance_size
+                             ) if storing else None
         policy = policy or self.policy(storage=storing,
                                        extra=[k for k in (handlers or {}) if k.count(".") > 2])
         server: Server

@@ -35,7 +35,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     scp.add_argument("--layout", choices=("flat", "study", "patient"), default="flat",
                      help="flat (default), by patient/study, or by patient")
     scp.add_argument("--host", default="0.0.0.0", help="address to listen on")
-    scp.add_argument("--max-associations", type=int, default=20)
+    scp.add_argument("--max-associations", type=int, default=20,
+                     help="concurrent associations; more are rejected (default 20)")
+    scp.add_argument("--max-instance-size", type=int, default=None, metavar="BYTES",
+                     help="refuse (A700) instances larger than this (default: no limit)")
+    scp.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
+                     help="abort an association silent this long (default 60)")
     scp.add_argument("--verbose", "-v", action="store_true", help="log each instance")
     add_network_options(scp, acceptor=True)
     scp.set_defaults(run=run_storescp)
@@ -141,8 +146,10 @@ def run_storescp(args: argparse.Namespace) -> int:
     print(f"storescp {args.aet} listening on {args.host}:{args.port}, writing to {args.out}",
           file=sys.stderr)
     try:
+        ae.idle_timeout = args.idle_timeout
         ae.serve(args.port, args.host, storage_dir=args.out, layout=args.layout,
-                 max_associations=args.max_associations, tls=tls_context(args, server=True))
+                 max_associations=args.max_associations, max_instance_size=args.max_instance_size,
+                 tls=tls_context(args, server=True))
     except KeyboardInterrupt:
         pass
     return 0

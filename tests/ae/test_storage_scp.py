@@ -386,3 +386,41 @@ def test_layouts(out, layout):
 def test_unknown_layout_is_refused():
     with pytest.raises(ValueError):
         _ae().serve(0, HOST, storage_dir="/nonexistent", layout="by-date", block=False)
+
+
+def test_instances_over_the_size_limit_are_refused_and_not_kept(out):
+    """A configured limit on the data set size: A700, nothing written, association goes on."""
+    with serving(_ae(), storage_dir=str(out), max_instance_size=64 * 1024) as server:
+        small, big = make_instance(1), make_instance(2, rows=256, columns=256)
+        small.SOPInstanceUID = "1.2.826.0.1.3680043.10.1078.900.1"
+        assert len(big.PixelData) > 64 * 1024
+        with _assoc(server) as assoc:
+            assert assoc.store(big) == 0xA700
+            assert assoc.store(small) == 0
+        names = sorted(p.name for p in Path(out).iterdir())
+        assert names == ["1.2.826.0.1.3680043.10.1078.900.1.dcm"]
+
+
+def test_a_flood_of_bad_peers_does_not_starve_a_good_one(out):
+    """Many connections sending garbage or nothing at once; a real association still works."""
+    import socket
+
+    with serving(_ae(), storage_dir=str(out), max_associations=4) as server:
+        bad = []
+        try:
+            for n in range(40):
+                sock = socket.create_connection((HOST, server.address[1]), timeout=5)
+                bad.append(sock)
+                if n % 2:
+                    try:  # a lying PDU length: aborted at once (or, past the limits, closed)
+                        sock.sendall(b"\x01\x00\xff\xff\xff\xff" + b"\0" * 64)
+                        assert sock.recv(16)[:1] in (b"\x07", b"")
+                    except ConnectionResetError:
+                        pass
+            _poll(lambda: server.active <= 4, what="server settled")
+        finally:
+            for sock in bad:
+                sock.close()
+        _poll(lambda: server.active == 0, what="silent peers dropped")
+        with _assoc(server) as assoc:
+            assert assoc.echo() == 0

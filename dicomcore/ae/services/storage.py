@@ -80,7 +80,8 @@ class StorageSCP:
     """
 
     def __init__(self, folder: Optional[str] = None, *, layout: str = "flat",
-                 handler: Optional[StoreHandler] = None, ae_title: str = "DICOMCORE"):
+                 handler: Optional[StoreHandler] = None, ae_title: str = "DICOMCORE",
+                 max_instance_size: Optional[int] = None):
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}")
         self.keep = folder is not None
@@ -89,6 +90,9 @@ class StorageSCP:
         self.layout = layout
         self.handler = handler
         self.ae_title = ae_title
+        # A peer may announce nothing about size: the data set is counted as it arrives
+        # and refused (A700, out of resources) past this many bytes; None: no limit.
+        self.max_instance_size = max_instance_size
 
     def begin(self, request: CStoreRQ, transfer_syntax: str, calling_ae_title: str
               ) -> "Receiving":
@@ -118,6 +122,7 @@ class Receiving:
         self.transfer_syntax = transfer_syntax
         self.calling_ae_title = calling_ae_title
         self.status: Optional[int] = None
+        self.received = 0
         fd, self.temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part", dir=scp.folder)
         self.file = os.fdopen(fd, "wb")
         try:
@@ -139,6 +144,13 @@ class Receiving:
                 *parts]
 
     def write(self, data: memoryview) -> None:
+        self.received += len(data)
+        limit = self.scp.max_instance_size
+        if self.status is None and limit is not None and self.received > limit:
+            log.warning("C-STORE %s: data set larger than %d bytes refused",
+                        self.request.affected_sop_instance_uid, limit)
+            self.status = OUT_OF_RESOURCES
+            self.file.truncate(0)  # what was written so far is not kept either
         if self.status is None:
             try:
                 self.file.write(data)
