@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ...dataset import Dataset
-from ...dataset.encode import encode_dataset
-from ...dataset.part10 import make_file_meta, read
-from ...dataset import transfer_syntax as _ts
+from ...dataset.part10 import file_header, read
 from ...dimse import CStoreRQ, Status
 from ...errors import DicomError
 
@@ -106,7 +104,9 @@ class StorageSCP:
                      safe_component(header.get(0x0020000D), "no-study-uid")]
         elif self.layout == "patient":
             parts = [safe_component(header.get(0x00100020), "no-patient-id")]
-        path = os.path.realpath(os.path.join(self.folder, *parts, name))
+        # The folder is already a real path and every component is sanitised (no
+        # separators, never "." or ".."), so a lexical check suffices.
+        path = os.path.normpath(os.path.join(self.folder, *parts, name))
         if os.path.commonpath([path, self.folder]) != self.folder:  # belt and braces
             raise DicomError(f"refusing to write outside {self.folder}: {path}")
         return path
@@ -132,16 +132,9 @@ class Receiving:
             self.status = CANNOT_UNDERSTAND
 
     def _header(self) -> list:
-        holder = Dataset()
-        holder.add(0x00080016, "UI", self.request.affected_sop_class_uid or "")
-        holder.add(0x00080018, "UI", self.request.affected_sop_instance_uid or "")
-        meta = make_file_meta(holder, _ts.get(self.transfer_syntax))
-        if self.calling_ae_title:
-            meta.add(0x00020016, "AE", self.calling_ae_title)  # Source Application Entity Title
-        parts = encode_dataset(meta, True, True)
-        length = sum(len(p) for p in parts)
-        return [bytes(128), b"DICM", b"\x02\x00\x00\x00UL\x04\x00", length.to_bytes(4, "little"),
-                *parts]
+        return [file_header(self.request.affected_sop_class_uid or "",
+                            self.request.affected_sop_instance_uid or "", self.transfer_syntax,
+                            self.calling_ae_title or None)]
 
     def write(self, data: memoryview) -> None:
         self.received += len(data)
