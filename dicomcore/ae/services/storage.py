@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ...dataset import Dataset
+from ...dataset import transfer_syntax as _ts
+from ...dataset.decode import decode_dataset
 from ...dataset.part10 import file_header, read
 from ...dimse import CStoreRQ, Status
 from ...errors import DicomError
@@ -32,6 +34,7 @@ CANNOT_UNDERSTAND = 0xC000
 SOP_CLASS_NOT_SUPPORTED = 0x0122
 
 LAYOUTS = ("flat", "study", "patient")
+_KEEP_IN_MEMORY = 1 << 16
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -123,6 +126,9 @@ class Receiving:
         self.calling_ae_title = calling_ae_title
         self.status: Optional[int] = None
         self.received = 0
+        # Small data sets are also kept in memory, so the check in finish() parses
+        # them there instead of opening the file again (most instances are small).
+        self.kept: Optional[bytearray] = bytearray()
         fd, self.temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part", dir=scp.folder)
         self.file = os.fdopen(fd, "wb")
         try:
@@ -144,6 +150,11 @@ class Receiving:
                         self.request.affected_sop_instance_uid, limit)
             self.status = OUT_OF_RESOURCES
             self.file.truncate(0)  # what was written so far is not kept either
+        if self.kept is not None:
+            if self.received <= _KEEP_IN_MEMORY:
+                self.kept += data
+            else:
+                self.kept = None
         if self.status is None:
             try:
                 self.file.write(data)
@@ -166,7 +177,11 @@ class Receiving:
             # One pass: all of it must parse, not only what precedes Pixel Data; values
             # past 4 KiB stay in the (memory-mapped) file, so memory stays bounded.  Only
             # small values (UIDs, Patient ID) are used from it below.
-            header = read(self.temp, defer_size=4096)
+            ts = _ts.get(self.transfer_syntax)
+            if self.kept is not None and not ts.deflated:
+                header, _ = decode_dataset(bytes(self.kept), ts.little_endian, ts.explicit_vr)
+            else:
+                header = read(self.temp, defer_size=4096)
         except DicomError as exc:
             log.warning("C-STORE %s: data set does not parse: %s",
                         self.request.affected_sop_instance_uid, exc)
