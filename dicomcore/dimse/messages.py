@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Iterable, Optional, Union
 from dicomcore.dataset import Dataset
 from dicomcore.dataset.dictionary import name_of
 from dicomcore.dataset.encode import encode_dataset
+from dicomcore.dataset.vr import coerce, encode_value
 from dicomcore.errors import EncodeError
 from dicomcore.pdu.items import Line
 
@@ -402,14 +403,19 @@ def _encoded_elements(msg: Message, strict: bool) -> list[tuple[int, str, Any, b
         if strict and (tag >> 16 or tag in values or tag == COMMAND_GROUP_LENGTH):
             raise EncodeError(f"{spec.name}: extra element {elem!r} is not a free group 0000 tag")
         values[tag] = (elem.vr, elem.value)
-    ds = Dataset()
-    for tag, (vr, value) in values.items():
-        ds.add(tag, vr, value)
-    chunks = encode_dataset(ds, little=True, explicit=False)  # PS3.7 6.3.1
-    if len(chunks) != 2 * len(values):  # one header and one value chunk per element
-        raise EncodeError(f"{spec.name}: a command element is not a plain value")
-    return [(tag, vr, value, bytes(data))
-            for (tag, (vr, value)), data in zip(sorted(values.items()), chunks[1::2])]
+    # Each value is encoded straight from the VR table (PS3.7 6.3.1: Implicit VR LE);
+    # a command set is flat, so no Dataset needs building on this per-message path.
+    encoded = []
+    for tag in sorted(values):
+        vr, value = values[tag]
+        if vr == "SQ":
+            raise EncodeError(f"{spec.name}: a command element is not a plain value")
+        try:
+            data = encode_value(vr, coerce(vr, value), True, ())
+        except (EncodeError, ValueError, TypeError) as exc:
+            raise EncodeError(f"{spec.name}: (0000,{tag & 0xFFFF:04X}) {vr}: {exc}") from None
+        encoded.append((tag, vr, value, data))
+    return encoded
 
 
 def encode_command(msg: Message) -> bytes:
