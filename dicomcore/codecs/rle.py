@@ -17,7 +17,8 @@ Rules of this module:
    itself) and copied by slicing, byte planes are (de)interleaved by
    extended-slice assignment; decoding loops once per run, not per byte.
    The numpy path vectorises run detection, token building and the plane
-   shuffle, and decodes planes of many short runs by pointer doubling.  Both give byte-identical output, in
+   shuffle; its decoder's only Python loop marks where the runs start, and
+   one ``np.repeat`` expands them.  Both give byte-identical output, in
    both directions; ``use_numpy=None`` takes numpy when it can be imported.
    numpy is imported inside functions only.
 3. One run policy, chosen for size (see ``encode_frame``), applied row by row:
@@ -28,6 +29,7 @@ from __future__ import annotations
 import re
 import struct
 import warnings
+from itertools import repeat
 from typing import Any
 
 from dicomcore.errors import CodecError, DecodeWarning, LimitError
@@ -40,25 +42,18 @@ HEADER_LENGTH = 64
 MAX_SEGMENTS = 15
 DEFAULT_MAX_BYTES = 2**31
 
-# A token is at most 129 bytes long, so this many input bytes can never
-# expand to more than 64 times as much output: the decoder checks its output
-# length once per block rather than once per token.
-_BLOCK = 4096
-
-_BYTE = [bytes((i,)) for i in range(256)]  # _BYTE[v] * n: a replicate run
 # Step from a header byte to the next header (PS3.5 G.3.2): 0..127 literal of
 # n+1 bytes, 129..255 (-127..-1) replicate of one byte, 128 (-128) no-op.
 _STEP = [h + 2 if h < 128 else (2 if h > 128 else 1) for h in range(256)]
 
-# Bytes a run with this header yields (PS3.5 G.3.2).
-_YIELD = [h + 1 if h < 128 else (257 - h if h > 128 else 0) for h in range(256)]
-# The numpy decoder doubles pointers only over segments with at least this
-# many bytes left after the first block, whose runs there take at most
-# _DENSE_INPUT bytes and yield fewer than _DENSE bytes each: elsewhere the
-# Python loop is faster (doubling costs log2(runs) passes over every byte).
-_DOUBLING_MIN = 16384
-_DENSE = 8
-_DENSE_INPUT = 4
+# _RUNS[h][v]: the bytes a replicate header h (129..255) yields for value v,
+# built on first use (a row of 256 bytes objects per header; all 127 rows
+# take about 3 MB), so a replicate run is copied, not built, by the decoder.
+_RUNS: list[list[bytes] | None] = [None] * 256
+
+# A run yields at most 128 bytes, so the pure decoder checks its output length
+# once per this many runs (and overshoots by at most 512 KiB).
+_CHECK_RUNS = 4096
 
 # Runs of three or more identical bytes are always Replicate Runs (PS3.5 G.3.1):
 # two or more zeros in a byte string that is zero where a byte repeats.
@@ -243,13 +238,17 @@ def decode_frame(
         planes.append(plane)
         offset += len(segment)
     slots = _slots(nseg, bps, pixels, byteorder, planar)
+    if nseg == 1:
+        plane = planes[0]
+        if np is not None:
+            return plane[:pixels].tobytes()
+        del plane[pixels:]  # the tolerated extra byte, if any
+        return bytes(plane)
     if np is not None:
         out = np.empty(total, np.uint8)
         for (start, stop, step), plane in zip(slots, planes):
-            out[start:stop:step] = np.frombuffer(plane, np.uint8, pixels)
+            out[start:stop:step] = plane[:pixels]
         return out.tobytes()
-    if nseg == 1:
-        return bytes(planes[0][:pixels])
     buf = bytearray(total)
     for (start, stop, step), plane in zip(slots, planes):
         # Extended-slice assignment scatters a whole plane at C speed.
@@ -288,103 +287,78 @@ def _ends_inside_run(segment: memoryview) -> int | None:
 
 
 def _decode_segment(segment: memoryview, expected: int) -> bytearray:
-    """PS3.5 G.3.2, one token per iteration, each copied by slicing.
+    """PS3.5 G.3.2, one run per iteration, each appended from a slice or ``_RUNS``.
 
     Stops early (raising ``_Overrun``) once the output is more than one byte
-    longer than ``expected``, so a hostile segment cannot make it allocate
-    much more than the frame.  A token cut short by the end of the
-    segment yields what is there: a lone trailing 0x00 is the usual padding.
+    longer than ``expected``, checking every ``_CHECK_RUNS`` runs, so a
+    hostile segment cannot make it allocate much more than the frame.  A run
+    cut short by the end of the segment yields what is there: a lone
+    trailing 0x00 is the usual padding.  The end is found by IndexError, so
+    the loop compares nothing but the header byte.
     """
     src = bytes(segment)  # indexing bytes is faster than indexing a memoryview
-    byte = _BYTE
     out = bytearray()
+    runs = _RUNS
     limit = expected + 1
-    pos, end = 0, len(src)
+    pos = 0
     try:
-        while pos < end:
-            stop = min(end, pos + _BLOCK)
-            while pos < stop:
+        while True:
+            for _ in repeat(None, _CHECK_RUNS):
                 n = src[pos]
-                if n < 128:  # literal run of n + 1 bytes
+                if n > 128:  # replicate run (the commoner): 257 - n copies of the next byte
+                    out += (runs[n] or _runs_row(n))[src[pos + 1]]
+                    pos += 2
+                elif n < 128:  # literal run of n + 1 bytes
                     pos += n + 2
                     out += src[pos - n - 1 : pos]
-                elif n > 128:  # replicate run: 257 - n copies of the next byte
-                    out += byte[src[pos + 1]] * (257 - n)
-                    pos += 2
                 else:  # -128: output nothing
                     pos += 1
             if len(out) > limit:
                 raise _Overrun(len(out))
-    except IndexError:  # a replicate header as the last byte: no value to repeat
+    except IndexError:  # past the end, or a replicate header as the last byte
         pass
     return out
 
 
-def _decode_segment_np(np: Any, segment: memoryview, expected: int) -> bytes | bytearray:
-    """PS3.5 G.3.2 for segments of many short runs, without a Python loop per run.
+def _runs_row(h: int) -> list[bytes]:
+    """Fill ``_RUNS[h]``: the 257 - h copies of each byte value."""
+    row = _RUNS[h] = [bytes((v,)) * (257 - h) for v in range(256)]
+    return row
 
-    The plain loop costs a Python iteration per run.  That is cheap where
-    runs are long (air, noise in 128-byte literals) but dominates where runs
-    are a few bytes long.  So the first block is walked in Python; if its
-    runs are short in both input and output (``_DENSE_INPUT``, ``_DENSE``)
-    and much data remains, the rest of the header positions are found by
-    pointer doubling (each position's next header, then the next 2, 4, 8 ...
-    headers, so the chain from a known header is read off in log2(runs)
-    vectorised steps) and the runs are expanded by one ``np.repeat``.
-    Otherwise the plain loop decodes the segment.
+
+def _decode_segment_np(np: Any, segment: memoryview, expected: int) -> Any:
+    """PS3.5 G.3.2 with one Python step per run and no Python work per byte.
+
+    A header's position depends on the one before, so the headers are found
+    by a loop that does nothing else: it marks each header in a bytearray.
+    Then every byte of the segment is repeated at once (``np.repeat``):
+    headers 0 times, literal data once, a replicate value 257 - n times.
+    The output length is checked before it is allocated.  Returns a uint8
+    array.
     """
     src = bytes(segment)
     end = len(src)
+    marks = bytearray(end)
     step = _STEP
-    heads: list[int] = []
     pos = 0
-    while pos < end and pos < _BLOCK:
-        heads.append(pos)
-        pos += step[src[pos]]
-    if end - pos < _DOUBLING_MIN or not heads:
-        return _decode_segment(segment, expected)
-    first_yield = sum(map(_YIELD.__getitem__, map(src.__getitem__, heads)))
-    if first_yield >= _DENSE * len(heads) or pos > _DENSE_INPUT * len(heads):
-        return _decode_segment(segment, expected)
-    s = np.frombuffer(src, np.uint8)
-    if pos < end:
-        rest = end - pos
-        nxt = np.arange(1, rest + 2, dtype=np.int32)  # rest + 1 entries, a sentinel last
-        nxt[:rest] = np.arange(rest, dtype=np.int32) + np.array(_STEP, np.int32)[s[pos:]]
-        np.minimum(nxt, rest, out=nxt)
-        nxt[rest] = rest
-        chain = np.zeros(1, np.int32)  # header positions relative to pos
-        jump = nxt  # jump[i]: the header 2**round headers after i
+    try:
         while True:
-            more = jump[chain]
-            chain = np.concatenate((chain, more))
-            if more[-1] >= rest:
-                break
-            jump = jump[jump]
-        chain = chain[chain < rest].astype(np.intp) + pos
-        p = np.concatenate((np.array(heads, np.intp), chain))
-    else:
-        p = np.array(heads, np.intp)
-    h = s[p].astype(np.intp)
-    literal = h < 128
-    # Bytes each run yields, cut short where the segment ends inside the last.
-    count = np.where(literal, h + 1, np.where(h > 128, 257 - h, 0))
-    count = np.minimum(count, np.where(literal, end - 1 - p, np.where(p < end - 1, count, 0)))
-    produced = int(count.sum())
-    if produced > expected + 1:
-        raise _Overrun(produced)
-    # Literal data: from after a literal header to the next header.
-    mark = np.zeros(end + 1, np.int8)
-    lit_p = p[literal]
-    mark[lit_p + 1] = 1
-    mark[np.minimum(lit_p + h[literal] + 2, end)] -= 1
-    emit = np.cumsum(mark[:end], dtype=np.int8).view(bool)
-    replicate = (h > 128) & (count > 0)
-    value_at = p[replicate] + 1
-    emit[value_at] = True
-    repeats = np.ones(end, np.uint8)
-    repeats[value_at] = count[replicate]
-    return np.repeat(s[emit], repeats[emit]).tobytes()
+            marks[pos] = 1
+            pos += step[src[pos]]
+    except IndexError:  # the next header would lie past the end
+        pass
+    s = np.frombuffer(src, np.uint8)
+    heads = np.flatnonzero(np.frombuffer(marks, np.bool_))
+    counts = np.ones(end, np.intp)  # literal data: once each
+    counts[heads] = 0
+    value_at = heads[s[heads] > 128] + 1
+    if value_at.size and value_at[-1] == end:  # a replicate header as the last byte
+        value_at = value_at[:-1]
+    counts[value_at] = 257 - s[value_at - 1].astype(np.intp)
+    length = int(counts.sum())
+    if length > expected + 1:
+        raise _Overrun(length)
+    return np.repeat(s, counts)
 
 
 class _Overrun(Exception):

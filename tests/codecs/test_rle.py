@@ -24,17 +24,17 @@ except ImportError:  # the pure path is tested either way
     PATHS = [False]
 
 
-def forced_doubling():
-    """Make the numpy decoder take its pointer-doubling route on small segments."""
-    return mock.patch.multiple(rle, _DOUBLING_MIN=0, _BLOCK=3, _DENSE=1000, _DENSE_INPUT=1000)
+def frequent_checks():
+    """Make the pure decoder check its output length after every run."""
+    return mock.patch.object(rle, "_CHECK_RUNS", 1)
 
 
 def decode_all_ways(*args, **kw) -> list:
-    """decode_frame on every path (and the doubling route): results or error types."""
+    """decode_frame on every path (and the pure one checking per run): results or error types."""
     results = []
-    ways = [(p, False) for p in PATHS] + ([(True, True)] if True in PATHS else [])
-    for use_numpy, doubling in ways:
-        with warnings.catch_warnings(), (forced_doubling() if doubling else nullcontext()):
+    ways = [(p, False) for p in PATHS] + [(False, True)]
+    for use_numpy, checks in ways:
+        with warnings.catch_warnings(), (frequent_checks() if checks else nullcontext()):
             warnings.simplefilter("ignore", DecodeWarning)
             try:
                 results.append(decode_frame(*args, use_numpy=use_numpy, **kw))
@@ -224,14 +224,14 @@ def test_hand_made_tokens(use_numpy):
 
 
 def test_dense_tokens():
-    """Many short runs: big enough for the numpy decoder's pointer doubling."""
+    """Many short runs, over many of the pure decoder's length checks."""
     row = b"".join(bytes([v % 256]) * (v % 5 + 1) for v in range(1000))
     columns = len(row)
     data = row * 40
     encoded = encode_frame(data, 40, columns, 1, 8)
-    assert len(encoded) > 4 * rle._DOUBLING_MIN
+    assert len(encoded) > 16 * rle._CHECK_RUNS
     assert all(r == data for r in decode_all_ways(encoded, 40, columns, 1, 8))
-    # The same, cut short or overrunning by a byte, inside the doubled part.
+    # The same, cut short or overrunning by a byte, far from the start.
     short = encoded[:-100]
     assert all(r is CodecError for r in decode_all_ways(short, 40, columns, 1, 8))
     assert all(r is CodecError for r in decode_all_ways(encoded, 40, columns + 1, 1, 8))
@@ -290,6 +290,36 @@ def test_runaway_segment_stops_early(use_numpy):
         decode_frame(frame(hostile), 2, 2, 1, 8, use_numpy=use_numpy)
     with pytest.raises(CodecError, match="expected 4"):
         decode_frame(frame(b"\x80" * 200_000 + b"\x81\x00" * 10), 2, 2, 1, 8, use_numpy=use_numpy)
+
+
+def test_runaway_segment_is_measured_before_joining():
+    """The pure decoder stops at its first check; neither path expands the runs."""
+    hostile = memoryview(b"\x81\x00" * 200_000)  # 25.6 MB if expanded
+    with pytest.raises(rle._Overrun) as stopped:
+        rle._decode_segment(hostile, 4)
+    assert stopped.value.length == 128 * rle._CHECK_RUNS
+    if True in PATHS:
+        import numpy
+
+        with mock.patch.object(numpy, "repeat", side_effect=AssertionError("expanded")):
+            with pytest.raises(rle._Overrun) as counted:
+                rle._decode_segment_np(numpy, hostile, 4)
+        assert counted.value.length == 128 * 200_000
+
+
+@pytest.mark.parametrize("use_numpy", PATHS)
+def test_segment_ends(use_numpy):
+    """What a segment's last bytes yield: cut-off runs, no-ops, a lone replicate header."""
+    kw = dict(use_numpy=use_numpy)
+    # A replicate header as the last byte has no value to repeat: it yields nothing.
+    expected = b"a\x07\x07\x07\x07"
+    assert decode_frame(frame(b"\x00a\xfd\x07\x80\xfe"), 1, 5, 1, 8, **kw) == expected
+    assert decode_frame(frame(b"\x80\x80\x00a\xfd\x07\xfe"), 1, 5, 1, 8, **kw) == expected
+    # A literal run cut short yields what is there.
+    assert decode_frame(frame(b"\xfe\x01\x05ab"), 1, 5, 1, 8, **kw) == b"\x01\x01\x01ab"
+    # Two segments: each one's end is its own (segment 1 ends with a literal header).
+    two = frame(b"\xfd\x03\x00", b"\x01ab\xff\x04\x7f")
+    assert decode_frame(two, 1, 4, 1, 16, **kw) == b"a\x03b\x03\x04\x03\x04\x03"
 
 
 def test_budget_and_shapes():
