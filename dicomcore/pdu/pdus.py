@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
-from dicomcore.errors import EncodeError, PDUError
+from dicomcore.errors import EncodeError, PDUError, TruncatedError
 
 from .buffer import PDU_HEADER, Cursor, fields, unrecognized_pdu
 from .items import (ApplicationContext, Item, Line, PresentationContextAC, PresentationContextRQ,
@@ -331,6 +331,17 @@ class PDataTF(PDU):
         if not cur.remaining:  # PS3.8 9.3.5: one or more PDV items
             raise PDUError(0x04, "Presentation-data-value Item(s)", 6, "no PDV item")
         pdvs = []
+        # Fast path for well-formed items (one to a few per PDU, thousands of PDUs per
+        # large data set); the first doubtful item is left to the careful loop below.
+        data, pos, end, unpack = cur.data, cur.pos, cur.end, _PDV.unpack_from
+        while end - pos >= _PDV.size:
+            length, context_id, control = unpack(data, pos)
+            stop = pos + 4 + length
+            if length < 2 or stop > end or not context_id & 1:  # 1-255 by the byte's range
+                break
+            pdvs.append(PDV(context_id, control, data[pos + _PDV.size:stop]))
+            pos = stop
+        cur.pos = pos
         while cur.remaining:
             start = cur.pos
             with fields(cur, "Presentation-data-value Item"):
@@ -381,8 +392,10 @@ def decode_pdu(data: bytes | memoryview) -> PDU:
     if length != len(view) - PDU_HEADER.size:
         raise PDUError(pdu_type, "PDU-length", 2, f"{length}, but {len(view) - 6} bytes follow")
     cur = Cursor(view, PDU_HEADER.size, pdu_type=pdu_type)
-    with fields(cur, cls.title):
+    try:  # what fields(cur, cls.title) does, without a context manager per PDU
         pdu = cls._read(cur)
+    except TruncatedError as e:
+        raise PDUError(pdu_type, cls.title, e.offset, e.reason) from None
     if cur.remaining:
         raise PDUError(pdu_type, "PDU-length", 2, f"{cur.remaining} bytes left after the last field")
     return pdu

@@ -5,6 +5,8 @@ The driver (the transport layer) owns the socket and the clock::
     ul = UpperLayer(artim_timeout=30)
     ul.connection_open(now)                  # acceptor: transport indication (Evt5)
     ul.receive_data(chunk, now)              # any chunking; b"" = transport closed (Evt17)
+    buf = ul.get_buffer(65536)               # or: the rest of a large PDU, received in place
+    ul.buffer_updated(sock.recv_into(buf), now)  # 0 = transport closed (Evt17)
     for ev in ul.events(): ...               # AssociateIndication, PDataIndication, ...
     ul.send(AssociateResponse(...), now)     # user primitives (Evt7, Evt9, ...)
     sock.sendall(ul.data_to_send())
@@ -20,6 +22,7 @@ gets the A-ABORT the table prescribes and no exception reaches the driver.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable, Optional
 
@@ -37,6 +40,9 @@ from .statemachine import lookup
 __all__ = ["UpperLayer", "PDU_EVENT"]
 
 log = logging.getLogger("dicomcore.pdu")
+
+TRACE_LENGTH = 1024
+_debug = functools.partial(log.isEnabledFor, logging.DEBUG)  # cached by the logger
 
 # Which event a decoded PDU is (PS3.8 Table 9-10 rows).
 PDU_EVENT: dict[type, str] = {
@@ -71,6 +77,8 @@ class UpperLayer:
         self.is_requestor = False
         self.connect_requested = False  # AE-1: the driver should open the connection
         self.close_requested = False    # AE-4, AR-3, AA-2, AA-3: the driver should close it
+        # The recent transitions (at least TRACE_LENGTH): enough to explain an abort,
+        # bounded however long the association lives (one entry per PDU).
         self.trace: list[tuple[str, str, str, str]] = []
         self.pending_request: AAssociateRQ | None = None
         self.indication: AssociateIndication | None = None
@@ -99,10 +107,33 @@ class UpperLayer:
         self._handle("Evt2", None)
 
     def receive_data(self, data: bytes | bytearray | memoryview, now: float) -> None:
-        """Bytes from the transport, cut anywhere; ``b""`` means it closed (Evt17)."""
+        """Bytes from the transport, cut anywhere; ``b""`` means it closed (Evt17).
+
+        ``bytes`` are kept rather than copied: P-DATA values lying in them are
+        handed on as views.
+        """
         self._now = now
         if data:
             self._buffer.append(data)
+            self._drain()
+        else:
+            self._handle("Evt17", None)
+
+    def get_buffer(self, minimum: int = 1) -> memoryview | None:
+        """A writable view for the rest of a PDU being received, or None.
+
+        Offered only once that PDU's header has passed the length check and at
+        least ``minimum`` bytes of it are missing; the driver receives into it
+        (``sock.recv_into``) and reports with ``buffer_updated``.  Otherwise
+        receive as usual and call ``receive_data``.
+        """
+        return self._buffer.get_buffer(minimum)
+
+    def buffer_updated(self, n: int, now: float) -> None:
+        """``n`` bytes were received into the last ``get_buffer()``; 0: transport closed."""
+        self._now = now
+        if n:
+            self._buffer.buffer_updated(n)
             self._drain()
         else:
             self._handle("Evt17", None)
@@ -196,13 +227,17 @@ class UpperLayer:
         new = fixed or chosen or self.state
         label = action.label  # type: ignore[attr-defined]
         self.trace.append((self.state, event, label, new))
-        log.debug("%s --%s/%s--> %s", self.state, event, label, new)
+        if len(self.trace) > 2 * TRACE_LENGTH:
+            del self.trace[:TRACE_LENGTH]
+        if _debug():
+            log.debug("%s --%s/%s--> %s", self.state, event, label, new)
         self.state = new
 
     def _drain(self) -> None:
+        next_pdu = self._buffer.next_pdu
         while True:
             try:
-                raw = self._buffer.next_pdu()
+                raw = next_pdu()
             except PDUError as err:  # framing is lost: nothing after this can be trusted
                 self._handle("Evt19", err)
                 return
@@ -210,17 +245,18 @@ class UpperLayer:
                 return
             self._handle(*self._classify(raw))
 
-    def _classify(self, raw: bytes) -> tuple[str, Any]:
+    def _classify(self, raw: bytes | memoryview) -> tuple[str, Any]:
         try:
             pdu = decode_pdu(raw)
         except PDUError as err:
             log.debug("received an invalid PDU: %s", err)
             return "Evt19", err
-        if log.isEnabledFor(logging.DEBUG):
+        if _debug():
             log.debug("received %s\n%s", pdu.title, format_lines(pdu.describe()))
-        if isinstance(pdu, PDataTF) and self.accepted_contexts is not None:
+        accepted = self.accepted_contexts
+        if accepted is not None and type(pdu) is PDataTF:
             for pdv in pdu.pdvs:
-                if pdv.context_id not in self.accepted_contexts:
+                if pdv.context_id not in accepted:
                     return "Evt19", PDUError(0x04, "Presentation-context-ID", None,
                                              f"context {pdv.context_id} was not accepted")
         return PDU_EVENT[type(pdu)], pdu

@@ -25,6 +25,7 @@ from ..pdu.upperlayer import UpperLayer
 log = logging.getLogger("dicomcore.transport")
 
 RECV_SIZE = 1 << 20
+_RECV_INTO_MIN = 1 << 14  # below this, the rest of a PDU is received like anything else
 _SENDMSG_MAX = 512  # iovecs per sendmsg call (IOV_MAX is 1024 on Linux)
 
 
@@ -53,13 +54,23 @@ class Connection:
 
     # --- output ------------------------------------------------------------------------
 
-    def send(self, primitive: Any) -> None:
-        """Hand a user primitive to the machine and write what it produced."""
+    def send(self, primitive: Any, *, flush: bool = True) -> None:
+        """Hand a user primitive to the machine and write what it produced.
+
+        With ``flush=False`` the output waits for the next ``flush()`` (or
+        send): a data set's P-DATA PDUs then leave in few ``sendmsg`` calls.
+        """
         self.ul.send(primitive, time.monotonic())
+        if flush or self.ul.close_requested:
+            self._flush()
+
+    def flush(self) -> None:
+        """Write everything the machine has queued."""
         self._flush()
 
     def _flush(self) -> None:
-        chunks = [memoryview(c) for c in self.ul.chunks_to_send() if len(c)]
+        chunks = [c if type(c) is memoryview else memoryview(c)
+                  for c in self.ul.chunks_to_send() if len(c)]
         if chunks and not self.closed:
             try:
                 if isinstance(self.sock, ssl.SSLSocket):
@@ -105,15 +116,25 @@ class Connection:
             if give_up is not None and now >= give_up:
                 raise TimeoutError(f"no message from {self.peer} within {limit} s")
             self.sock.settimeout(None if wait_until is None else max(wait_until - now, 0.001))
+            # The rest of a large PDU goes straight into the buffer the machine
+            # allocated for it (its length already checked); anything else into new bytes.
+            buf = self.ul.get_buffer(_RECV_INTO_MIN)
             try:
-                data = self.sock.recv(RECV_SIZE)
+                if buf is not None:
+                    n = self.sock.recv_into(buf)
+                    buf.release()
+                    self.ul.buffer_updated(n, time.monotonic())
+                else:
+                    data = self.sock.recv(RECV_SIZE)
+                    n = len(data)
+                    self.ul.receive_data(data, time.monotonic())
             except (socket.timeout, TimeoutError):
                 continue
             except OSError as exc:
                 log.debug("receive from %s failed: %s", self.peer, exc)
-                data = b""
-            self.ul.receive_data(data, time.monotonic())
-            if not data:
+                n = 0
+                self.ul.receive_data(b"", time.monotonic())
+            if not n:
                 self.closed = True
                 self._close_socket()
             self._flush()
@@ -161,15 +182,16 @@ class Connection:
 
 def _sendmsg_all(sock: socket.socket, chunks: list[memoryview]) -> None:
     """Write every chunk; sendmsg may stop part way through any of them."""
-    while chunks:
-        sent = sock.sendmsg(chunks[:_SENDMSG_MAX])
+    first = 0  # chunks[:first] are sent
+    while first < len(chunks):
+        sent = sock.sendmsg(chunks[first:first + _SENDMSG_MAX])
         while sent:
-            head = chunks[0]
+            head = chunks[first]
             if sent >= len(head):
                 sent -= len(head)
-                chunks.pop(0)
+                first += 1
             else:
-                chunks[0] = head[sent:]
+                chunks[first] = head[sent:]
                 sent = 0
 
 
