@@ -47,8 +47,10 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                       storage: Optional[StorageSCP] = None,
                       handlers: Optional[dict[str, RequestHandler]] = None,
                       acse_timeout: float = 30.0, idle_timeout: Optional[float] = 60.0,
-                      active: Callable[[], int] = lambda: 0) -> None:
-    """Run one association to its end (the transport handler of ``Server``)."""
+                      active: Callable[[], int] = lambda: 0, qr: Any = None) -> None:
+    """Run one association to its end (the transport handler of ``Server``).
+
+    ``qr``: a ``services.qr.QueryRetrieveSCP`` answering C-FIND, C-MOVE, C-GET."""
     handlers = handlers or {}
     event = conn.next_event(acse_timeout)
     if not isinstance(event, AssociateIndication):
@@ -90,6 +92,10 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                         SOP_CLASS_NOT_SUPPORTED
                     receiving = None
                     _respond_store(channel, event.context_id, event.message, status)
+                elif qr is not None and qr.handles(event.message):
+                    qr.handle(channel, event, assoc)
+                elif type(event.message).__name__ in ("CCancelRQ", "CStoreRSP"):
+                    pass  # nothing in progress to cancel; a late sub-operation response
                 else:
                     _dispatch(channel, event, handlers, assoc)
             elif isinstance(event, InvalidMessage):

@@ -1,10 +1,11 @@
-"""The requestor's association: echo, store, DIMSE-N requests, release, abort.
+"""The requestor's association: echo, store, find/move/get, DIMSE-N requests, release, abort.
 
 ``ApplicationEntity.associate`` returns one of these, already established.
 Each call sends one request on a context the acceptor accepted and waits
 for its response; data sets are encoded in that context's transfer syntax,
 and files whose syntax was accepted go on the wire as stored (the bytes
-after their File Meta Information, read block by block).
+after their File Meta Information, read block by block).  Query/Retrieve
+(``find``, ``move``, ``get``, ``cancel``) lives in ``query.QueryRetrieveMixin``.
 """
 from __future__ import annotations
 
@@ -26,13 +27,14 @@ from ..pdu.primitives import (AbortIndication, AbortRequest, PAbortIndication,
                               ReleaseConfirmation, ReleaseIndication, ReleaseRequest)
 from ..transport import Connection
 from .channel import DimseChannel
+from .query import QueryRetrieveMixin, qr_contexts  # noqa: F401  (qr_contexts re-exported)
 
 VERIFICATION = "1.2.840.10008.1.1"
 _BLOCK = 1 << 20
 StoreSource = Union[str, os.PathLike, BinaryIO, Dataset]
 
 
-class Association:
+class Association(QueryRetrieveMixin):
     """An established association, requestor side.  Use as a context manager:
     leaving the block releases it (or aborts it, if the block raised)."""
 
@@ -40,7 +42,11 @@ class Association:
                  dimse_timeout: Optional[float] = 30.0):
         self.conn = conn
         self.negotiation = negotiation
-        self.channel = DimseChannel(conn, negotiation, dimse_timeout=dimse_timeout)
+        # C-STORE-RQs (C-GET sub-operations) are streamed to their file, never collected.
+        self.channel = DimseChannel(conn, negotiation, dimse_timeout=dimse_timeout,
+                                    stream=lambda ctx, msg: isinstance(msg, CStoreRQ))
+        self._operation = None
+        self._receiving = None
         self._message_id = 0
         self.is_released = False
         self.is_aborted = False
@@ -214,11 +220,14 @@ class Association:
     # --- plumbing ----------------------------------------------------------------------
 
     def _exchange(self, context_id: int, request: Message, data: Any = None) -> Message:
+        self._settle()
         self._check_open()
         self.channel.send(context_id, request, data)
         return self._response_to(request.message_id)
 
-    def _response_to(self, message_id: int) -> Message:
+    def _response_to(self, message_id: int, operation: Any = None) -> Message:
+        """The response to ``message_id``; C-STORE sub-operations arriving meanwhile are
+        stored for ``operation`` (a C-GET) or refused."""
         while True:
             try:
                 event = self.channel.receive()
@@ -227,6 +236,8 @@ class Association:
                 raise NetworkError(f"no response to message {message_id} within "
                                    f"{self.channel.dimse_timeout} s: association aborted"
                                    ) from None
+            if self._sub_operation(event, operation):
+                continue
             if isinstance(event, MessageReceived):
                 message = event.message
                 if getattr(message, "message_id_being_responded_to", None) == message_id:
@@ -235,6 +246,12 @@ class Association:
             self._association_event(event)
 
     def _association_event(self, event: Any) -> None:
+        if isinstance(event, (AbortIndication, PAbortIndication, ReleaseIndication)) or \
+                event is None:
+            if self._receiving is not None:
+                self._receiving.abandon()
+                self._receiving = None
+            self._operation = None
         if isinstance(event, (AbortIndication, PAbortIndication)) or event is None:
             self.is_aborted = True
             raise NetworkError(f"association aborted by the peer ({event})")
@@ -249,6 +266,7 @@ class Association:
         """A-RELEASE; waits for the peer's reply, then the connection closes."""
         if self.is_released or self.is_aborted:
             return
+        self._settle()  # an operation left in progress: cancelled and drained first
         self.conn.send(ReleaseRequest())
         try:
             while True:

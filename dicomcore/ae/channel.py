@@ -8,6 +8,7 @@ interrupted them.
 """
 from __future__ import annotations
 
+import select
 import time
 from collections import deque
 from typing import Any, Callable, Iterable, Optional
@@ -19,6 +20,9 @@ from ..errors import DimseError, NetworkError
 from ..pdu.negotiation import Negotiation
 from ..pdu.primitives import AbortRequest, PDataIndication
 from ..transport import Connection
+
+
+_FLUSH_SIZE = 4 << 20  # bytes of P-DATA queued before they are written
 
 
 class DimseChannel:
@@ -55,8 +59,16 @@ class DimseChannel:
             message.data_set_type = DATA_SET_PRESENT  # the data travels beside the message
         command = encode_command(message)
         limit = self.negotiation.peer_max_pdu_length
-        for request in fragment_message(context_id, command, chunks, limit):
-            self.conn.send(request)
+        # PDUs are queued and written a few MiB at a time: one sendmsg for many PDUs.
+        queued = 0
+        try:
+            for request in fragment_message(context_id, command, chunks, limit):
+                queued += sum(len(pdv.data) for pdv in request.pdvs)
+                self.conn.send(request, flush=queued >= _FLUSH_SIZE)
+                if queued >= _FLUSH_SIZE:
+                    queued = 0
+        finally:
+            self.conn.flush()
 
     def receive(self, timeout: Optional[float] = None) -> Any:
         """The next DIMSE event (MessageReceived, CommandReceived, DataFragment,
@@ -78,6 +90,26 @@ class DimseChannel:
                 self.conn.send(AbortRequest())
                 raise NetworkError(f"aborted: {exc}") from None
         return self._pending.popleft()
+
+    def poll(self, wait: float = 0.05) -> Any:
+        """The next event if one has already arrived (queued, or bytes waiting on the
+        socket), like ``receive``; raises ``TimeoutError`` when nothing is waiting.
+        Used to notice a C-CANCEL between responses without blocking."""
+        try:
+            return self.receive(timeout=0)
+        except TimeoutError:
+            pass
+        sock = getattr(self.conn, "sock", None)
+        if sock is None:
+            raise TimeoutError("nothing received")
+        try:  # TLS keeps decrypted bytes that select() cannot see
+            ready = getattr(sock, "pending", lambda: 0)() > 0 or \
+                bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):  # closed socket: let receive() report it
+            ready = True
+        if not ready:
+            raise TimeoutError("nothing received")
+        return self.receive(timeout=wait)
 
 
 def _even(chunks: Iterable[bytes]) -> Iterable[bytes]:

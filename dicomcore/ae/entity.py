@@ -89,10 +89,21 @@ class ApplicationEntity:
     # --- acceptor ------------------------------------------------------------------------
 
     def policy(self, *, storage: bool = True, extra: Sequence[str] = (),
-               **overrides: Any) -> AcceptorPolicy:
+               query_retrieve: bool = False, **overrides: Any) -> AcceptorPolicy:
         """The acceptor policy: Verification, every storage class when ``storage``, and
-        the ``extra`` abstract syntaxes, each in every syntax it can be kept in."""
+        the ``extra`` abstract syntaxes, each in every syntax it can be kept in.
+
+        ``query_retrieve``: also the Patient and Study Root FIND/MOVE/GET classes (with
+        their extended negotiation: relational queries), and the SCP role for every
+        storage class to a requestor that asks for it (C-GET sub-operations)."""
         contexts = {VERIFICATION: [EXPLICIT_VR_LE, IMPLICIT_VR_LE, EXPLICIT_VR_BE]}
+        if query_retrieve:
+            from .services import qr as _qr
+
+            for uid in _qr.QR_SOP_CLASSES:
+                contexts[uid] = [EXPLICIT_VR_LE, IMPLICIT_VR_LE, EXPLICIT_VR_BE]
+            overrides.setdefault("scp_roles", frozenset(str(u) for u in STORAGE_SOP_CLASSES))
+            overrides.setdefault("extended_negotiation", _qr.extended_negotiation)
         if storage:
             from ..dataset.transfer_syntax import TRANSFER_SYNTAXES
 
@@ -112,26 +123,45 @@ class ApplicationEntity:
               layout: str = "flat", on_store: Any = None, handlers: Optional[dict] = None,
               policy: Optional[AcceptorPolicy] = None, max_associations: int = 20,
               tls: Optional[ssl.SSLContext] = None, max_instance_size: Optional[int] = None,
-              block: bool = True) -> Server:
+              block: bool = True, archive: Any = None,
+              destinations: Optional[dict] = None) -> Server:
         """Serve on ``host:port`` (port 0: any free one, see ``server.address``).
 
         Storage is offered when ``storage_dir`` or ``on_store`` is given; ``handlers``
         maps "C-ECHO", "N-ACTION", ... to callables (request, dataset, association)
         -> status or (status, reply dataset).  With ``block=False`` returns the
         running server (call ``shutdown()``), otherwise serves until interrupted.
+
+        ``archive`` (a folder or an ``Archive``): Storage into the archive and the
+        Query/Retrieve SCP over it; ``destinations`` maps C-MOVE destination AE
+        titles to (host, port).
         """
         storing = storage_dir is not None or on_store is not None
+        qr = None
+        if archive is not None:
+            import os
+
+            from .archive import Archive
+            from .services.qr import QueryRetrieveSCP, archive_handler
+
+            if not isinstance(archive, Archive):
+                archive = Archive(archive)
+            qr = QueryRetrieveSCP(archive, destinations, ae_title=self.ae_title,
+                                  dimse_timeout=self.dimse_timeout)
+            storing = True
+            storage_dir = storage_dir or os.path.join(archive.folder, ".incoming")
+            on_store = archive_handler(archive, on_store)
         storage = StorageSCP(storage_dir, layout=layout, handler=on_store,
                              ae_title=self.ae_title, max_instance_size=max_instance_size
                              ) if storing else None
-        policy = policy or self.policy(storage=storing,
+        policy = policy or self.policy(storage=storing, query_retrieve=qr is not None,
                                        extra=[k for k in (handlers or {}) if k.count(".") > 2])
         server: Server
 
         def handle(conn: Any) -> None:
             serve_association(conn, policy, storage=storage, handlers=handlers,
                               acse_timeout=self.acse_timeout, idle_timeout=self.idle_timeout,
-                              active=lambda: server.active - 1)
+                              active=lambda: server.active - 1, qr=qr)
 
         server = Server(host, port, handle, max_associations=max_associations, tls=tls,
                         artim_timeout=self.acse_timeout, idle_timeout=self.idle_timeout)

@@ -9,8 +9,10 @@ from ..errors import DicomError
 from . import dump as _dump
 from . import network as _network
 from . import convert as _convert
+from . import qrscp as _qrscp
+from . import query as _query
 
-_COMMANDS = (_dump, _network, _convert)
+_COMMANDS = (_dump, _convert, _network, _query, _qrscp)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,185 @@
+"""``find``, ``move`` and ``get``: the Query/Retrieve tools (findscu, movescu, getscu).
+
+Keys are given as ``-k KEY=VALUE`` (a keyword or a tag ``gggg,eeee``; an empty
+value asks for the attribute to be returned).  Each command exits 0 only when
+the operation ended with Success.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .common import add_network_options, setup_logging, tls_context
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    find = sub.add_parser("find", help="C-FIND query (findscu)",
+                          description="Query a peer with C-FIND and print the matches.")
+    _common(find)
+    find.add_argument("--json", action="store_true",
+                      help="print the matches as a DICOM JSON array (PS3.18 F.2)")
+    find.set_defaults(run=run_find, command="find")
+
+    move = sub.add_parser("move", help="C-MOVE retrieve to an AE (movescu)",
+                          description="Ask a peer to send the matching instances to an AE "
+                          "with C-MOVE.")
+    _common(move)
+    move.add_argument("--dest", required=True, metavar="AET", help="move destination AE title")
+    move.set_defaults(run=run_move, command="move")
+
+    get = sub.add_parser("get", help="C-GET retrieve into a folder (getscu)",
+                         description="Retrieve the matching instances with C-GET; they are "
+                         "written to the output folder, named by their SOP Instance UID.")
+    _common(get)
+    get.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    get.add_argument("--layout", choices=("flat", "study", "patient"), default="flat",
+                     help="flat (default), by patient/study, or by patient")
+    get.set_defaults(run=run_get, command="get")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("host")
+    parser.add_argument("port", type=int)
+    parser.add_argument("-k", "--key", action="append", default=[], metavar="KEY=VALUE",
+                        help="a query key: keyword or gggg,eeee, '=' and a value (may be "
+                        "empty); repeat for more")
+    parser.add_argument("--level", choices=("PATIENT", "STUDY", "SERIES", "IMAGE"),
+                        type=str.upper, help="Query/Retrieve Level (default: the model's top)")
+    parser.add_argument("--model", choices=("patient", "study"), default="study",
+                        help="information model: Patient Root or Study Root (default)")
+    add_network_options(parser)
+
+
+def _entity(args: argparse.Namespace):
+    from ..ae import ApplicationEntity
+
+    return ApplicationEntity(args.aet, max_pdu_length=args.max_pdu, acse_timeout=args.timeout,
+                             dimse_timeout=args.timeout, network_timeout=args.timeout)
+
+
+def _query(args: argparse.Namespace):
+    from ..ae.query import identifier, set_key
+    from ..dataset import Dataset
+
+    ds = Dataset()
+    for text in args.key:
+        key, sep, value = text.partition("=")
+        if not key.strip():
+            raise SystemExit(f"dicomcore {args.command}: bad key {text!r}: use KEY=VALUE")
+        try:
+            set_key(ds, key.strip(), value)
+        except ValueError as exc:
+            raise SystemExit(f"dicomcore {args.command}: {exc}") from None
+    return identifier(ds, args.model, args.level)
+
+
+def _associate(args: argparse.Namespace, services: tuple):
+    from ..ae.query import qr_contexts
+
+    return _entity(args).associate(args.host, args.port, ae_title=args.aec,
+                                   tls=tls_context(args, server=False),
+                                   **qr_contexts(args.model, services=services))
+
+
+def _final(args: argparse.Namespace, operation: Any) -> int:
+    status = operation.status
+    result = operation.result
+    counts = ""
+    if result is not None:
+        counts = (f" (completed {result.completed}, failed {result.failed}, "
+                  f"warning {result.warning})")
+    print(f"C-{args.command.upper()} status {status}{counts}", file=sys.stderr)
+    return 0 if status == 0 else 1
+
+
+def run_find(args: argparse.Namespace) -> int:
+    setup_logging(args)
+    from ..ae.query import OperationFailed
+
+    query = _query(args)
+    matches = []
+    with _associate(args, ("find",)) as assoc:
+        operation = assoc.find(query, model=args.model)
+        try:
+            for ds in operation:
+                matches.append(ds)
+                if not args.json:
+                    if len(matches) == 1:
+                        print(_row(_columns(query), None))
+                    print(_row(_columns(query), ds))
+        except OperationFailed as exc:
+            print(f"dicomcore find: {exc}", file=sys.stderr)
+            return 1
+    if args.json:
+        from ..dataset.json import to_json_dict
+        import json
+
+        print(json.dumps([to_json_dict(ds) for ds in matches], indent=2))
+    print(f"{len(matches)} match(es)", file=sys.stderr)
+    return _final(args, operation)
+
+
+def _columns(query) -> list[int]:
+    return [t for t in query.tags() if t not in (0x00080005,)]
+
+
+def _row(tags: list[int], ds) -> str:
+    from ..dataset import dictionary
+
+    cells = []
+    for tag in tags:
+        if ds is None:
+            text = dictionary.keyword_for(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+        else:
+            value = ds.get(tag)
+            if isinstance(value, list):
+                text = "\\".join(str(v) for v in value) if value and not hasattr(
+                    value[0], "tags") else f"<{len(value)} item(s)>"
+            else:
+                text = "" if value is None else str(value)
+        cells.append(text)
+    return "\t".join(cells)
+
+
+def run_move(args: argparse.Namespace) -> int:
+    setup_logging(args)
+    from ..ae.query import OperationFailed
+
+    query = _query(args)
+    with _associate(args, ("move",)) as assoc:
+        operation = assoc.move(query, args.dest, model=args.model)
+        try:
+            for progress in operation:
+                print(f"remaining {progress.remaining}, completed {progress.completed}, "
+                      f"failed {progress.failed}, warning {progress.warning}", file=sys.stderr)
+        except OperationFailed as exc:
+            print(f"dicomcore move: {exc}", file=sys.stderr)
+            return 1
+    return _final(args, operation)
+
+
+def run_get(args: argparse.Namespace) -> int:
+    setup_logging(args)
+    import os
+
+    from ..ae.query import OperationFailed
+
+    query = _query(args)
+    os.makedirs(args.out, exist_ok=True)
+
+    def stored(instance) -> None:
+        print(f"stored {instance.path}", file=sys.stderr)
+
+    with _associate(args, ("get",)) as assoc:
+        operation = assoc.get(query, model=args.model, out_dir=args.out, layout=args.layout,
+                              on_store=stored)
+        try:
+            for progress in operation:
+                print(f"remaining {progress.remaining}, completed {progress.completed}, "
+                      f"failed {progress.failed}, warning {progress.warning}", file=sys.stderr)
+        except OperationFailed as exc:
+            print(f"dicomcore get: {exc}", file=sys.stderr)
+            return 1
+    print(f"{len(operation.received)} instance(s) written to {args.out}")
+    return _final(args, operation)
