@@ -12,6 +12,7 @@ WORKLOADS = {
     "dataset": "bench.workloads.dataset_io",
     "rle": "bench.workloads.rle",
     "network": "bench.workloads.network",
+    "qr": "bench.workloads.qr",
 }
 
 
