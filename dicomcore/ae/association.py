@@ -131,6 +131,11 @@ class Association(QueryRetrieveMixin):
             return self._prepare_dataset(ds, ds.transfer_syntax)
         context_id = self.find_context(sop_class, ts.uid)
         if context_id is not None:
+            if len(head) < 1 << 16 and not handle.read(1):  # the whole file is in hand
+                if close:
+                    handle.close()
+                body = head[pos:] + (b"\0" if (len(head) - pos) & 1 else b"")
+                return sop_class, sop_instance, context_id, body
             handle.seek(start + pos)
             return sop_class, sop_instance, context_id, _blocks(handle, close)
         if close:

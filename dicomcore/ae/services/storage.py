@@ -214,7 +214,8 @@ class Receiving:
                 status = 0xC001
             if not self.scp.keep:
                 _remove(final)
-        log.info("stored %s (%s)", final, Status(status, "storage"))
+        if log.isEnabledFor(logging.INFO):
+            log.info("stored %s (%s)", final, Status(status, "storage"))
         return status
 
 
