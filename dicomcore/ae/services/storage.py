@@ -195,7 +195,8 @@ class Receiving:
             return DATA_SET_DOES_NOT_MATCH
         try:
             final = self.scp.final_path(header, sop_instance)
-            os.makedirs(os.path.dirname(final), exist_ok=True)
+            if self.scp.layout != "flat":  # the flat folder exists already
+                os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(self.temp, final)
         except (OSError, DicomError) as exc:
             log.error("C-STORE %s: cannot store: %s", sop_instance, exc)
