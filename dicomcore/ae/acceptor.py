@@ -83,11 +83,14 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                 continue
             if isinstance(event, CommandReceived):
                 receiving = _begin_store(channel, event, storage, assoc)
+                # Large fragments go from the socket to the file as they arrive.
+                conn.ul.value_sink = receiving.value_sink if receiving is not None else None
             elif isinstance(event, DataFragment):
                 if receiving is not None:
                     receiving.write(event.data)
             elif isinstance(event, MessageReceived):
                 if isinstance(event.message, CStoreRQ):
+                    conn.ul.value_sink = None
                     status = receiving.finish() if receiving is not None else \
                         SOP_CLASS_NOT_SUPPORTED
                     receiving = None
@@ -116,7 +119,7 @@ def _begin_store(channel: DimseChannel, event: CommandReceived,
     abstract, ts = channel.accepted[event.context_id]
     if storage is None or message.affected_sop_class_uid != abstract:
         return None  # answered with 0x0122 once the data set has gone by
-    return storage.begin(message, ts, assoc.calling_ae_title)
+    return storage.begin(message, ts, assoc.calling_ae_title, event.context_id)
 
 
 def _respond_store(channel: DimseChannel, context_id: int, request: CStoreRQ,

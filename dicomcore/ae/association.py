@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any, BinaryIO, Iterator, Optional, Union
+import stat
+from collections import deque
+from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
 
 from ..dataset import Dataset
 from ..dataset import transfer_syntax as _ts
@@ -22,6 +24,7 @@ from ..dimse import (CEchoRQ, CStoreRQ, MEDIUM, Message, MessageReceived, NActio
 from ..dimse.decode import decode_command  # noqa: F401  (re-exported for users)
 from ..dataset.decode import decode_dataset
 from ..errors import DicomError, NetworkError
+from ..pdu.buffer import FileRegion
 from ..pdu.negotiation import Negotiation
 from ..pdu.primitives import (AbortIndication, AbortRequest, PAbortIndication,
                               ReleaseConfirmation, ReleaseIndication, ReleaseRequest)
@@ -31,6 +34,8 @@ from .query import QueryRetrieveMixin, qr_contexts  # noqa: F401  (qr_contexts r
 
 VERIFICATION = "1.2.840.10008.1.1"
 _BLOCK = 1 << 20
+# Requests kept in flight by ``store_all`` when the acceptor allowed any number (0).
+UNLIMITED_WINDOW = 16
 StoreSource = Union[str, os.PathLike, BinaryIO, Dataset]
 
 
@@ -48,6 +53,9 @@ class Association(QueryRetrieveMixin):
         self._operation = None
         self._receiving = None
         self._message_id = 0
+        # Responses that arrived while another was awaited (async window): by message ID.
+        self._early: dict[int, Message] = {}
+        self._awaited: set[int] = set()
         self.is_released = False
         self.is_aborted = False
 
@@ -102,13 +110,68 @@ class Association(QueryRetrieveMixin):
         accepted, or a DicomError names the class and the syntaxes.
         """
         sop_class, sop_instance, context_id, data = self._prepare_store(source)
-        request = CStoreRQ(message_id=self._next_id(), affected_sop_class_uid=sop_class,
-                           affected_sop_instance_uid=sop_instance, priority=priority)
-        if move_originator:
-            request.move_originator_ae_title, request.move_originator_message_id = \
-                move_originator
-        response = self._exchange(context_id, request, data)
+        try:
+            request = CStoreRQ(message_id=self._next_id(), affected_sop_class_uid=sop_class,
+                               affected_sop_instance_uid=sop_instance, priority=priority)
+            if move_originator:
+                request.move_originator_ae_title, request.move_originator_message_id = \
+                    move_originator
+            response = self._exchange(context_id, request, data)
+        finally:
+            if isinstance(data, _FileBody):
+                data.close()
         return Status(response.status, "storage")
+
+    def store_all(self, sources: Iterable[StoreSource], *, priority: int = MEDIUM
+                  ) -> Iterator[tuple[StoreSource, Union[Status, DicomError, OSError]]]:
+        """C-STORE every source in order; yields (source, status) in the same order.
+
+        Up to the negotiated asynchronous operations window of requests are in
+        flight at once (PS3.7 D.3.3.3; propose one with ``associate(...,
+        max_operations=(16, 1))``): the acceptor stores one instance while the
+        next is on its way, instead of each round trip waiting for the last.
+        With no window agreed this is ``store`` in a loop.  A source that cannot
+        be sent (unreadable, no accepted context) yields its error in place of a
+        status, and the others go on; a network failure raises.
+        """
+        invoked = self.negotiation.max_operations_invoked
+        window = UNLIMITED_WINDOW if invoked == 0 else max(invoked, 1)
+        in_flight: deque = deque()  # (message ID or None, source, error or None)
+        self._settle()
+        for source in sources:
+            self._check_open()
+            try:
+                sop_class, sop_instance, context_id, data = self._prepare_store(source)
+            except (DicomError, OSError) as exc:
+                if isinstance(exc, NetworkError):
+                    raise
+                in_flight.append((None, source, exc))
+            else:
+                try:
+                    request = CStoreRQ(message_id=self._next_id(), priority=priority,
+                                       affected_sop_class_uid=sop_class,
+                                       affected_sop_instance_uid=sop_instance)
+                    self._awaited.add(request.message_id)
+                    self.channel.send(context_id, request, data)
+                finally:
+                    if isinstance(data, _FileBody):
+                        data.close()
+                in_flight.append((request.message_id, source, None))
+            while in_flight and (in_flight[0][0] is None or
+                                 sum(1 for m, _, _ in in_flight if m is not None) >= window):
+                yield self._collect(in_flight.popleft())
+        while in_flight:
+            yield self._collect(in_flight.popleft())
+
+    def _collect(self, entry: tuple) -> tuple[StoreSource, Any]:
+        message_id, source, error = entry
+        if message_id is None:
+            return source, error
+        try:
+            response = self._response_to(message_id)
+        finally:
+            self._awaited.discard(message_id)
+        return source, Status(response.status, "storage")
 
     def _prepare_store(self, source: StoreSource) -> tuple[str, str, int, Any]:
         if isinstance(source, Dataset):
@@ -135,6 +198,9 @@ class Association(QueryRetrieveMixin):
                 if close:
                     handle.close()
                 body = head[pos:] + (b"\0" if (len(head) - pos) & 1 else b"")
+                return sop_class, sop_instance, context_id, body
+            body = _FileBody.of(handle, start + pos, close)
+            if body is not None:
                 return sop_class, sop_instance, context_id, body
             handle.seek(start + pos)
             return sop_class, sop_instance, context_id, _blocks(handle, close)
@@ -233,6 +299,9 @@ class Association(QueryRetrieveMixin):
     def _response_to(self, message_id: int, operation: Any = None) -> Message:
         """The response to ``message_id``; C-STORE sub-operations arriving meanwhile are
         stored for ``operation`` (a C-GET) or refused."""
+        early = self._early.pop(message_id, None)
+        if early is not None:
+            return early
         while True:
             try:
                 event = self.channel.receive()
@@ -245,8 +314,11 @@ class Association(QueryRetrieveMixin):
                 continue
             if isinstance(event, MessageReceived):
                 message = event.message
-                if getattr(message, "message_id_being_responded_to", None) == message_id:
+                answered = getattr(message, "message_id_being_responded_to", None)
+                if answered == message_id:
                     return message
+                if answered in self._awaited:  # another request in flight: kept for later
+                    self._early[answered] = message
                 continue  # a response to something else: not ours to handle here
             self._association_event(event)
 
@@ -310,6 +382,36 @@ def _open(source: Any) -> tuple[BinaryIO, bool]:
     if isinstance(source, (str, os.PathLike)):
         return open(source, "rb"), True
     return source, False
+
+
+class _FileBody:
+    """The rest of a regular file as one ``FileRegion`` (sent by ``os.sendfile``,
+    never read into memory), padded to even length; closed by ``store``
+    once sent, not when iterated: the region is written after iteration."""
+
+    def __init__(self, handle: BinaryIO, offset: int, size: int, close: bool):
+        self.handle, self.offset, self.size, self._close = handle, offset, size, close
+
+    @classmethod
+    def of(cls, handle: BinaryIO, offset: int, close: bool) -> Optional["_FileBody"]:
+        try:
+            info = os.fstat(handle.fileno())
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            return None  # not a file of the OS (BytesIO...): read block by block
+        if not stat.S_ISREG(info.st_mode) or info.st_size < offset:
+            return None
+        return cls(handle, offset, info.st_size - offset, close)
+
+    def __iter__(self) -> Iterator[Any]:
+        even = self.size & ~1
+        if even:
+            yield FileRegion(self.handle.fileno(), self.offset, even)
+        if self.size & 1:  # the odd last byte and its pad, so every fragment is even
+            yield os.pread(self.handle.fileno(), 1, self.offset + even) + b"\0"
+
+    def close(self) -> None:
+        if self._close:
+            self.handle.close()
 
 
 def _blocks(handle: BinaryIO, close: bool) -> Iterator[bytes]:

@@ -116,6 +116,11 @@ class ApplicationEntity:
             contexts[uid] = list(ACCEPTED_SYNTAXES)
         options = dict(ae_title=self.ae_title, contexts=contexts,
                        max_pdu_length=self.max_pdu_length)
+        if not query_retrieve:
+            # Requests are served one after another, in order, so a requestor may have
+            # any number outstanding (PS3.7 D.3.3.3): TCP holds them until their turn.
+            # Not with Q/R, whose C-CANCEL watch would have to set other requests aside.
+            options["max_operations_invoked"] = 0
         options.update(overrides)
         return AcceptorPolicy(**options)
 

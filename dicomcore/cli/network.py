@@ -25,6 +25,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     store.add_argument("port", type=int)
     store.add_argument("paths", nargs="+", metavar="PATH")
     store.add_argument("-r", "--recursive", action="store_true", help="descend into folders")
+    store.add_argument("--window", type=int, default=16, metavar="N",
+                       help="C-STOREs in flight at once, if the peer agrees to an "
+                            "asynchronous operations window (PS3.7 D.3.3.3); 1: one at a "
+                            "time, nothing proposed (default 16)")
     add_network_options(store)
     store.set_defaults(run=run_store)
 
@@ -120,15 +124,13 @@ def run_store(args: argparse.Namespace) -> int:
         return 1
     ae = _entity(args)
     sent = failed = 0
+    window = max(args.window, 1)
     with ae.associate(args.host, args.port, ae_title=args.aec, contexts=_contexts_for(files),
-                      tls=tls_context(args, server=False)) as assoc:
-        for number, path in enumerate(files, 1):
-            try:
-                status = assoc.store(path)
-            except (DicomError, OSError) as exc:  # a bad or missing file: report it, go on
-                if isinstance(exc, __import__("dicomcore").errors.NetworkError):
-                    raise
-                print(f"[{number}/{len(files)}] {path}: {exc}", file=sys.stderr)
+                      tls=tls_context(args, server=False),
+                      max_operations=(window, 1) if window > 1 else None) as assoc:
+        for number, (path, status) in enumerate(assoc.store_all(files), 1):
+            if isinstance(status, (DicomError, OSError)):  # a bad or missing file: go on
+                print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
                 failed += 1
                 continue
             ok = status.category in ("Success", "Warning")

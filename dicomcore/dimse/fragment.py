@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from dicomcore.errors import DimseError
+from dicomcore.pdu.buffer import DeliveredValue, FileRegion
 from dicomcore.pdu.pdus import PDV
 from dicomcore.pdu.primitives import PDataIndication, PDataRequest
 
@@ -56,8 +57,11 @@ class _Chunks:
                 chunk = next(self._iter)
             except StopIteration:
                 return False
-            self._current = memoryview(chunk).cast("B") if not isinstance(chunk, bytes) \
-                else memoryview(chunk)
+            if type(chunk) is FileRegion:  # sliced like a view, read by the transport
+                self._current = chunk
+            else:
+                self._current = memoryview(chunk).cast("B") if not isinstance(chunk, bytes) \
+                    else memoryview(chunk)
         return True
 
     def at_end(self) -> bool:
@@ -70,8 +74,13 @@ class _Chunks:
         if len(self._current) >= size:
             piece, self._current = self._current[:size], self._current[size:]
             return piece
+        if type(self._current) is FileRegion:  # never read here: a shorter fragment
+            piece, self._current = self._current, memoryview(b"")
+            return piece
         parts, need = [], size
         while need and self._fill():
+            if type(self._current) is FileRegion:  # never read here: a shorter fragment
+                break
             piece, self._current = self._current[:need], self._current[need:]
             parts.append(piece)
             need -= len(piece)
@@ -84,8 +93,8 @@ def fragment_message(context_id: int, command: Chunk,
     """One message as P-DATA requests, each within ``max_pdu_length`` (0: no limit).
 
     ``command`` is ``encode_command(msg)``; ``data`` the encoded data set (bytes,
-    a memoryview, or an iterable of chunks such as ``dataset_chunks(...)`` or
-    blocks read from a file), or None.  With ``pack`` a PDU holds as many PDVs
+    a memoryview, or an iterable of chunks such as ``dataset_chunks(...)``,
+    blocks read from a file or ``FileRegion``s of one), or None.  With ``pack`` a PDU holds as many PDVs
     as fit (the end of the command and the start of the data share a PDU,
     PS3.8 E.1 Note); without it every PDV has a PDU of its own.
 
@@ -137,10 +146,11 @@ class CommandReceived:
 
 @dataclass
 class DataFragment:
-    """Part of a streamed data set, in order; ``data`` is a view into the received PDU."""
+    """Part of a streamed data set, in order; ``data`` is a view into the received
+    PDU, or a ``DeliveredValue`` when the receiver's value sink already wrote it."""
 
     context_id: int
-    data: memoryview
+    data: Union[memoryview, DeliveredValue]
     last: bool
 
 
@@ -241,7 +251,11 @@ class Reassembler:
                 self._reset()
             return
         if self._streaming:
-            events.append(DataFragment(pdv.context_id, memoryview(pdv.data), pdv.is_last))
+            data = pdv.data
+            events.append(DataFragment(pdv.context_id, data if type(data) is DeliveredValue
+                                       else memoryview(data), pdv.is_last))
+        elif type(pdv.data) is DeliveredValue:  # a sink took a value nobody streams
+            raise self._violation(pdv, "a data fragment delivered outside a streamed data set")
         else:
             self._collect(pdv, self.max_data_length, "data set")
         if pdv.is_last:

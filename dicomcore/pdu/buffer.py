@@ -21,11 +21,14 @@ from typing import Iterator, Mapping
 from dicomcore.errors import PDUError, TruncatedError
 
 __all__ = [
-    "PDU_HEADER", "DEFAULT_LIMITS", "ReceiveBuffer", "Cursor", "fields", "unrecognized_pdu",
+    "PDU_HEADER", "PDV_HEADER", "DeliveredValue", "FileRegion", "DEFAULT_LIMITS", "ReceiveBuffer", "Cursor", "fields", "unrecognized_pdu",
 ]
 
 # PS3.8 9.3.1, every PDU: PDU-type (1), reserved (1), PDU-length (4), big endian.
 PDU_HEADER = struct.Struct(">BxI")
+# PS3.8 9.3.5.1 and E.2: the first PDV of a P-DATA-TF: Item-length, context ID, control header.
+PDV_HEADER = struct.Struct(">IBB")
+_SINGLE_PDV_HEAD = PDU_HEADER.size + PDV_HEADER.size  # 12 bytes
 
 # PDU-length limits per PDU type.  A-ASSOCIATE-RQ/AC carry at most 128 presentation
 # contexts plus user information, so 1 MiB is generous; P-DATA-TF is bounded by the
@@ -91,7 +94,10 @@ class ReceiveBuffer:
         if self.failed or not len(data):
             return
         # Only bytes are immutable: anything else could change under our views.
-        view = memoryview(data if type(data) is bytes else bytes(data))
+        if type(data) is memoryview and type(data.obj) is bytes:
+            view = data
+        else:
+            view = memoryview(data if type(data) is bytes else bytes(data))
         if view.format != "B" or view.ndim != 1:
             view = view.cast("B")
         self._queue.append(view)
@@ -117,6 +123,45 @@ class ReceiveBuffer:
         if self._part is None or not 0 <= n <= len(self._part) - self._filled:
             raise ValueError(f"buffer_updated({n}) does not match the offered buffer")
         self._filled += n
+
+    def peek_single_pdv(self) -> tuple[int, int, int] | None:
+        """(context ID, control header, value length) when the next PDU is a
+        P-DATA-TF that has begun to arrive but is not whole, holds exactly one
+        PDV (its Item-length fills the PDU) and has its first 12 bytes queued;
+        None otherwise, the PDU then goes the usual way (``next_pdu``), where a
+        PDU-length over the limit is refused.
+
+        This is what lets a large data set fragment go straight to where it
+        is kept (``UpperLayer.value_sink``) instead of being assembled here.
+        """
+        if self.failed or self._part is not None or self._queued < _SINGLE_PDV_HEAD:
+            return None
+        head = self._queue[0]
+        if len(head) < _SINGLE_PDV_HEAD:
+            head = memoryview(b"".join(bytes(v) for v in self._queue)[:_SINGLE_PDV_HEAD])
+        pdu_type, length = _unpack_header(head)
+        if pdu_type != 0x04 or length > self.limits.get(0x04, 0) or \
+                self._queued >= PDU_HEADER.size + length:
+            return None
+        item_length, context_id, control = PDV_HEADER.unpack_from(head, PDU_HEADER.size)
+        if item_length != length - 4 or item_length < 2:
+            return None
+        return context_id, control, item_length - 2
+
+    def take(self, n: int) -> list[memoryview]:
+        """Remove and return up to ``n`` queued bytes, as views, in order."""
+        taken: list[memoryview] = []
+        queue = self._queue
+        while n and queue:
+            head = queue[0]
+            if len(head) <= n:
+                taken.append(queue.pop(0))
+            else:
+                taken.append(head[:n])
+                queue[0] = head[n:]
+            n -= len(taken[-1])
+            self._queued -= len(taken[-1])
+        return taken
 
     def next_pdu(self) -> bytes | memoryview | None:
         """The next complete PDU, or None if it has not fully arrived yet."""
@@ -207,6 +252,46 @@ class ReceiveBuffer:
 
 _unpack_header = PDU_HEADER.unpack_from
 _EAGER = 4 << 20  # a PDU up to this size gets its whole buffer when its header is accepted
+
+
+class DeliveredValue:
+    """A PDV value that went to the user's sink as it arrived
+    (``UpperLayer.value_sink``): only its length is left to tell."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __repr__(self) -> str:
+        return f"DeliveredValue({self.length})"
+
+
+class FileRegion:
+    """Bytes of an open file that are to be sent, not yet read: a P-DATA value
+    the transport hands to ``os.sendfile`` (the kernel copies from the page
+    cache to the socket), or reads itself where it cannot (TLS).  Slicing
+    gives smaller regions; the file descriptor must stay open until sent."""
+
+    __slots__ = ("fd", "offset", "length")
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self.fd, self.offset, self.length = fd, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: slice) -> "FileRegion":
+        start, stop, step = index.indices(self.length)
+        if step != 1:
+            raise ValueError("a FileRegion slice has step 1")
+        return FileRegion(self.fd, self.offset + start, max(stop - start, 0))
+
+    def __repr__(self) -> str:
+        return f"FileRegion(fd={self.fd}, offset={self.offset}, length={self.length})"
 
 
 class Cursor:

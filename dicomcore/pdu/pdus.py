@@ -277,7 +277,8 @@ class PDV:
 
     ``control`` is the header byte (PS3.8 E.2): bit 0 set = command fragment,
     bit 1 set = last fragment; bits 2-7 are kept as received, never checked.
-    ``data`` may be a memoryview into the received PDU: no copy is made.
+    ``data`` may be a memoryview into the received PDU: no copy is made, or a
+    ``DeliveredValue`` when the value went to the receiver's sink as it arrived.
     """
 
     context_id: int

@@ -14,6 +14,13 @@ The driver (the transport layer) owns the socket and the clock::
     ul.handle_timeout(now)                   # Evt18 when the deadline has passed
     if ul.close_requested: sock.close()
 
+A driver may also set ``ul.value_sink``: then a large P-DATA-TF holding a
+single PDV is not assembled in memory; its value goes, piece by piece as it
+arrives, to the writer the sink returns (a storage SCP's file), and the
+P-DATA indication carries a ``DeliveredValue`` in its place.  When that
+writer has a ``fileno()``, the driver may move the value's bytes from the
+socket to the file itself (``delivery_fd``, then ``value_received(n)``).
+
 Everything happens through ``statemachine.TRANSITIONS``; this class only
 classifies input into events, validates user primitives before anything
 changes, and keeps the queues the actions fill.  Received bytes that do not
@@ -28,20 +35,28 @@ from typing import Any, Callable, Optional
 
 from dicomcore.errors import EncodeError, LimitError, PDUError
 
-from .buffer import DEFAULT_LIMITS, ReceiveBuffer
+from .buffer import DEFAULT_LIMITS, PDU_HEADER, PDV_HEADER, DeliveredValue, ReceiveBuffer
 from .items import Item, MaximumLength, UserInformation
-from .pdus import (PDU, AAbort, AAssociateAC, AAssociateRJ, AAssociateRQ, AReleaseRP, AReleaseRQ,
-                   PDataTF, decode_pdu, format_lines)
+from .pdus import (PDU, PDV, AAbort, AAssociateAC, AAssociateRJ, AAssociateRQ, AReleaseRP,
+                   AReleaseRQ, PDataTF, decode_pdu, format_lines)
 from .primitives import (AbortRequest, AssociateConfirmation, AssociateIndication, AssociateRequest,
-                         AssociateResponse, PDataRequest, ReleaseRequest, ReleaseResponse,
+                         AssociateResponse, PDataIndication, PDataRequest, ReleaseRequest, ReleaseResponse,
                          request_to_pdu, response_to_pdu)
 from .statemachine import lookup
 
-__all__ = ["UpperLayer", "PDU_EVENT"]
+__all__ = ["UpperLayer", "PDU_EVENT", "ValueSink", "ValueWriter"]
 
 log = logging.getLogger("dicomcore.pdu")
 
 TRACE_LENGTH = 1024
+_SINGLE_PDV_HEAD = PDU_HEADER.size + PDV_HEADER.size  # a P-DATA-TF up to its first value
+_SCRATCH = 1 << 18  # the reused buffer a delivered value is received into
+
+# value_sink(context ID, control header, value length) -> a writer for that PDV value,
+# or None to receive it the usual way.  The writer is called with consecutive pieces
+# of the value as they arrive and must not raise (record a failure, answer it later).
+ValueWriter = Callable[[memoryview], None]
+ValueSink = Callable[[int, int, int], Optional[ValueWriter]]
 _debug = functools.partial(log.isEnabledFor, logging.DEBUG)  # cached by the logger
 
 # Which event a decoded PDU is (PS3.8 Table 9-10 rows).
@@ -94,6 +109,11 @@ class UpperLayer:
         self._out: list[bytes | memoryview] = []
         self._artim: float | None = None
         self._now = 0.0
+        self.value_sink: ValueSink | None = None
+        # The PDV value being delivered: [writer, context ID, control, length, left].
+        self._delivery: list | None = None
+        self._scratch: bytearray | None = None
+        self._value_continues = False  # the last delivered value was not a data set's last
 
     # ------------------------------------------------------------ driver side
     def connection_open(self, now: float) -> None:
@@ -113,11 +133,19 @@ class UpperLayer:
         handed on as views.
         """
         self._now = now
-        if data:
-            self._buffer.append(data)
-            self._drain()
-        else:
+        if not data:
+            self._delivery = None
             self._handle("Evt17", None)
+            return
+        if self._delivery is not None:
+            n = min(len(data), self._delivery[4])
+            view = memoryview(data)
+            self._deliver(view[:n])
+            if n == len(data):
+                return
+            data = view[n:]  # a view of bytes is kept as it is, not copied
+        self._buffer.append(data)
+        self._drain()
 
     def get_buffer(self, minimum: int = 1) -> memoryview | None:
         """A writable view for the rest of a PDU being received, or None.
@@ -127,16 +155,63 @@ class UpperLayer:
         (``sock.recv_into``) and reports with ``buffer_updated``.  Otherwise
         receive as usual and call ``receive_data``.
         """
+        delivery = self._delivery
+        if delivery is not None:  # a value on its way to the sink: a reused buffer
+            if delivery[4] < minimum:
+                return None
+            if self._scratch is None:
+                self._scratch = bytearray(_SCRATCH)
+            return memoryview(self._scratch)[:min(delivery[4], _SCRATCH)]
         return self._buffer.get_buffer(minimum)
 
     def buffer_updated(self, n: int, now: float) -> None:
         """``n`` bytes were received into the last ``get_buffer()``; 0: transport closed."""
         self._now = now
-        if n:
+        if not n:
+            self._delivery = None
+            self._handle("Evt17", None)
+        elif self._delivery is not None:
+            if not 0 < n <= min(self._delivery[4], _SCRATCH):
+                raise ValueError(f"buffer_updated({n}) does not match the offered buffer")
+            assert self._scratch is not None
+            self._deliver(memoryview(self._scratch)[:n])
+        else:
             self._buffer.buffer_updated(n)
             self._drain()
-        else:
+
+    def receive_size(self) -> int | None:
+        """How many bytes the driver should receive next, when it matters: between
+        delivered values of one data set, only the next PDU's first 12 bytes, so
+        that its value too can go from the socket straight to the file; None: any."""
+        if self._delivery is None and self._value_continues and self.value_sink is not None:
+            buffered = len(self._buffer)
+            if buffered < _SINGLE_PDV_HEAD:
+                return _SINGLE_PDV_HEAD - buffered
+        return None
+
+    def delivery_fd(self) -> tuple[int, int] | None:
+        """(file descriptor, bytes left) when the value being delivered may be written
+        to that file by the driver directly (``os.splice``), else None."""
+        delivery = self._delivery
+        if delivery is None:
+            return None
+        fileno = getattr(delivery[0], "fileno", None)
+        return None if fileno is None else (fileno(), delivery[4])
+
+    def value_received(self, n: int, now: float) -> None:
+        """``n`` bytes of the value went to ``delivery_fd()``'s file straight from the
+        transport; 0 means the transport closed (Evt17)."""
+        self._now = now
+        if not n:
+            self._delivery = None
             self._handle("Evt17", None)
+            return
+        delivery = self._delivery
+        if delivery is None or not 0 < n <= delivery[4]:
+            raise ValueError(f"value_received({n}) does not match the value being delivered")
+        delivery[4] -= n
+        if delivery[4] == 0:
+            self._deliver(memoryview(b""))
 
     def deadline(self) -> float | None:
         """When ARTIM expires, or None while it is stopped."""
@@ -236,6 +311,14 @@ class UpperLayer:
     def _drain(self) -> None:
         next_pdu = self._buffer.next_pdu
         while True:
+            if self.value_sink is not None and self.state == "Sta6":
+                if self._may_deliver():
+                    if self._start_delivery():
+                        return
+                elif self._buffer.peek_single_pdv() is not None:
+                    # Not assembled yet: once the user has taken the indications
+                    # before it, the next bytes received offer it to the sink.
+                    return
             try:
                 raw = next_pdu()
             except PDUError as err:  # framing is lost: nothing after this can be trusted
@@ -244,6 +327,54 @@ class UpperLayer:
             if raw is None:
                 return
             self._handle(*self._classify(raw))
+
+    def _may_deliver(self) -> bool:
+        """Whether the sink may write now: the user has taken every earlier
+        indication, or those left are delivered values of a data set that goes
+        on.  Any other (a fragment still to be written, a message's end, whose
+        next message the sink knows nothing of) must be taken first."""
+        for event in self._events:
+            if type(event) is not PDataIndication:
+                return False
+            for pdv in event.pdvs:
+                if type(pdv.data) is not DeliveredValue or pdv.control & 3:
+                    return False
+        return True
+
+    def _start_delivery(self) -> bool:
+        """Hand the value of the P-DATA-TF now arriving to the sink, if it wants it."""
+        head = self._buffer.peek_single_pdv()
+        if head is None:
+            return False
+        context_id, control, length = head
+        accepted = self.accepted_contexts
+        if accepted is not None and context_id not in accepted:
+            return False  # the usual path refuses it (Evt19)
+        assert self.value_sink is not None
+        writer = self.value_sink(context_id, control, length)
+        if writer is None:
+            return False
+        self._buffer.take(_SINGLE_PDV_HEAD)  # known from ``head``
+        self._delivery = [writer, context_id, control, length, length]
+        if _debug():
+            log.debug("receiving P-DATA-TF: one PDV, context %d, control 0x%02x, "
+                      "%d value bytes delivered as they arrive", context_id, control, length)
+        for view in self._buffer.take(length):  # the PDU is incomplete: never all of it
+            self._deliver(view)
+        return True
+
+    def _deliver(self, piece: memoryview) -> None:
+        delivery = self._delivery
+        assert delivery is not None
+        if len(piece):
+            delivery[0](piece)
+            delivery[4] -= len(piece)
+        if delivery[4] == 0:
+            self._delivery = None
+            _, context_id, control, length, _ = delivery
+            self._value_continues = not control & 2
+            self._handle("Evt10", PDataTF([PDV(context_id, control, DeliveredValue(length))]))
+            self._drain()
 
     def _classify(self, raw: bytes | memoryview) -> tuple[str, Any]:
         try:

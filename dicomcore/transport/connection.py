@@ -5,13 +5,20 @@ Rules of this module:
    of the ARTIM deadline and the caller's own deadline, so a silent peer
    costs no CPU and a late one is noticed on time.
 2. Everything the machine queues is written at once (``_flush``), as chunks
-   through ``sendmsg``: P-DATA values are never joined into one buffer.
+   through ``sendmsg``: P-DATA values are never joined into one buffer, and
+   values that are regions of a file (``FileRegion``) go by ``os.sendfile``.
+4. A P-DATA value the machine delivers to a file (a storage SCP's) is moved
+   from the socket to the file with ``os.splice`` where the platform has it:
+   the data set's bytes never enter Python.
 3. A transport failure (reset, broken pipe, timeout past ARTIM) is fed to the
    machine as what it is (Evt17, Evt18): the machine decides what follows.
 """
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import select
 import socket
 from collections import deque
 import ssl
@@ -19,6 +26,7 @@ import time
 from typing import Any, Optional
 
 from ..errors import NetworkError
+from ..pdu.buffer import FileRegion
 from ..pdu.primitives import AssociateRequest
 from ..pdu.upperlayer import UpperLayer
 
@@ -27,6 +35,8 @@ log = logging.getLogger("dicomcore.transport")
 RECV_SIZE = 1 << 20
 _RECV_INTO_MIN = 1 << 14  # below this, the rest of a PDU is received like anything else
 _SENDMSG_MAX = 512  # iovecs per sendmsg call (IOV_MAX is 1024 on Linux)
+_PIPE_SIZE = 1 << 20  # the splice pipe's capacity, where the system allows it
+_CAN_SPLICE = hasattr(os, "splice")
 
 
 class Connection:
@@ -34,15 +44,20 @@ class Connection:
 
     ``idle_timeout``: how long ``next_event`` waits for the peer before it
     gives up with ``TimeoutError`` (None: forever, but ARTIM still applies).
+    ``send_timeout``: how long a write may wait for a peer that stops
+    reading; past it the transport counts as closed.
     """
 
     def __init__(self, sock: socket.socket, ul: UpperLayer, *,
-                 idle_timeout: Optional[float] = None):
+                 idle_timeout: Optional[float] = None, send_timeout: Optional[float] = 60.0):
         self.sock = sock
         self.ul = ul
         self.idle_timeout = idle_timeout
+        self.send_timeout = send_timeout
         self.closed = False
         self._queue: deque = deque()
+        self._pipe: Optional[tuple[int, int]] = None  # for os.splice, made on first use
+        self._splice = _CAN_SPLICE and not isinstance(sock, ssl.SSLSocket)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:  # not TCP (a socketpair in tests): nothing to tune
@@ -69,20 +84,44 @@ class Connection:
         self._flush()
 
     def _flush(self) -> None:
-        chunks = [c if type(c) is memoryview else memoryview(c)
-                  for c in self.ul.chunks_to_send() if len(c)]
+        chunks = self.ul.chunks_to_send()
         if chunks and not self.closed:
             try:
-                if isinstance(self.sock, ssl.SSLSocket):
-                    for chunk in chunks:
-                        self.sock.sendall(chunk)
-                else:
-                    _sendmsg_all(self.sock, chunks)
+                self._write(chunks)
             except OSError as exc:
                 log.debug("send to %s failed: %s", self.peer, exc)
                 self._transport_closed()
         if self.ul.close_requested:
             self._close_socket()
+
+    def _write(self, chunks: list) -> None:
+        # Not the timeout left over from the last receive, which may be a poll's 1 ms.
+        self.sock.settimeout(self.send_timeout)
+        tls = isinstance(self.sock, ssl.SSLSocket)
+        batch: list[memoryview] = []
+        for chunk in chunks:
+            if not len(chunk):
+                continue
+            if type(chunk) is not FileRegion:
+                batch.append(chunk if type(chunk) is memoryview else memoryview(chunk))
+                continue
+            self._write_batch(batch, tls)
+            batch = []
+            if tls:  # TLS encrypts in user space: read the region a block at a time
+                for start in range(0, len(chunk), RECV_SIZE):
+                    self.sock.sendall(_read_region(chunk[start:start + RECV_SIZE]))
+            else:
+                _sendfile_all(self.sock, chunk)
+        self._write_batch(batch, tls)
+
+    def _write_batch(self, batch: list[memoryview], tls: bool) -> None:
+        if not batch:
+            return
+        if tls:
+            for chunk in batch:
+                self.sock.sendall(chunk)
+        else:
+            _sendmsg_all(self.sock, batch)
 
     # --- input -------------------------------------------------------------------------
 
@@ -118,14 +157,21 @@ class Connection:
             self.sock.settimeout(None if wait_until is None else max(wait_until - now, 0.001))
             # The rest of a large PDU goes straight into the buffer the machine
             # allocated for it (its length already checked); anything else into new bytes.
-            buf = self.ul.get_buffer(_RECV_INTO_MIN)
+            target = self.ul.delivery_fd() if self._splice else None
+            buf = self.ul.get_buffer(_RECV_INTO_MIN) if target is None else None
             try:
-                if buf is not None:
+                if target is not None:
+                    n = self._splice_value(*target)
+                    if n is None:
+                        continue
+                    if not n:
+                        self.ul.receive_data(b"", time.monotonic())
+                elif buf is not None:
                     n = self.sock.recv_into(buf)
                     buf.release()
                     self.ul.buffer_updated(n, time.monotonic())
                 else:
-                    data = self.sock.recv(RECV_SIZE)
+                    data = self.sock.recv(self.ul.receive_size() or RECV_SIZE)
                     n = len(data)
                     self.ul.receive_data(data, time.monotonic())
             except (socket.timeout, TimeoutError):
@@ -138,6 +184,40 @@ class Connection:
                 self.closed = True
                 self._close_socket()
             self._flush()
+
+    def _splice_value(self, fd: int, left: int) -> Optional[int]:
+        """Move up to ``left`` bytes of the value being delivered from the socket to
+        ``fd`` through a pipe; None if nothing has arrived in time, 0 if closed."""
+        if self._pipe is None:
+            self._pipe = _open_pipe()
+        out_of_pipe, into_pipe = self._pipe
+        timeout = self.sock.gettimeout()
+        poller = select.poll()
+        poller.register(self.sock.fileno(), select.POLLIN)
+        if not poller.poll(None if timeout is None else int(timeout * 1000) + 1):
+            raise socket.timeout("nothing received")
+        try:
+            n = os.splice(self.sock.fileno(), into_pipe, min(left, _PIPE_SIZE))
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                raise
+            self._splice = False  # this socket cannot splice: receive as usual
+            return None
+        moved = 0
+        try:
+            while moved < n:
+                moved += os.splice(out_of_pipe, fd, n - moved)
+        except OSError:  # the file refused it (disk full): the writer records the failure
+            if moved:
+                self.ul.value_received(moved, time.monotonic())
+            rest = b"".join(_read_exactly(out_of_pipe, n - moved))
+            self.ul.receive_data(rest, time.monotonic())
+            return len(rest)
+        if n:
+            self.ul.value_received(n, time.monotonic())
+        return n
 
     def events(self, timeout: Optional[float] = None):
         """Iterate events until the connection closes."""
@@ -158,6 +238,10 @@ class Connection:
 
     def _close_socket(self) -> None:
         self.closed = True
+        if self._pipe is not None:
+            for end in self._pipe:
+                os.close(end)
+            self._pipe = None
         try:
             # shutdown() first: it wakes a recv() blocked in another thread, close() does not.
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -193,6 +277,60 @@ def _sendmsg_all(sock: socket.socket, chunks: list[memoryview]) -> None:
             else:
                 chunks[first] = head[sent:]
                 sent = 0
+
+
+def _open_pipe() -> tuple[int, int]:
+    out_of_pipe, into_pipe = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(into_pipe, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_SIZE)
+    except OSError:  # a smaller pipe only means more splices
+        pass
+    return out_of_pipe, into_pipe
+
+
+def _read_exactly(fd: int, n: int) -> list[bytes]:
+    parts = []
+    while n:
+        piece = os.read(fd, n)
+        if not piece:
+            break
+        parts.append(piece)
+        n -= len(piece)
+    return parts
+
+
+def _read_region(region: FileRegion) -> bytes:
+    parts, offset, left = [], region.offset, region.length
+    while left:
+        piece = os.pread(region.fd, left, offset)
+        if not piece:
+            raise OSError(f"the file ended {left} bytes before its region did")
+        parts.append(piece)
+        offset += len(piece)
+        left -= len(piece)
+    return b"".join(parts)
+
+
+def _sendfile_all(sock: socket.socket, region: FileRegion) -> None:
+    """``os.sendfile`` the whole region, waiting (up to the socket's timeout) while
+    the socket's buffer is full: a socket with a timeout is non-blocking."""
+    out, offset, left = sock.fileno(), region.offset, region.length
+    timeout = sock.gettimeout()
+    while left:
+        try:
+            sent = os.sendfile(out, region.fd, offset, left)
+        except BlockingIOError:
+            poller = select.poll()
+            poller.register(out, select.POLLOUT)
+            if not poller.poll(None if timeout is None else int(timeout * 1000) + 1):
+                raise TimeoutError("the peer stopped reading") from None
+            continue
+        if not sent:
+            raise OSError(f"the file ended {left} bytes before its region did")
+        offset += sent
+        left -= sent
 
 
 def connect(host: str, port: int, request: AssociateRequest, *,

@@ -357,3 +357,56 @@ def test_association_limit_rejects_transiently():
 def test_nobody_listening_raises_network_error():
     with pytest.raises(NetworkError, match="cannot connect"):
         _ae().associate(HOST, free_port())
+
+
+# --- store_all: the asynchronous operations window -------------------------------------------
+
+def test_store_all_keeps_requests_in_flight_and_reports_in_order(scp, out, tmp_path):
+    """With a window agreed, statuses come back for every source in order; a file that
+    cannot be sent takes its error in its own place and the others go on."""
+    paths = []
+    for number in range(30):
+        path = tmp_path / f"in{number}.dcm"
+        dicomcore.write(path, make_instance(number), transfer_syntax=EXPLICIT)
+        paths.append(path)
+    sources = paths[:10] + [tmp_path / "missing.dcm"] + paths[10:]
+    with _ae().associate(HOST, scp.address[1], contexts=[(CT, [EXPLICIT])],
+                         max_operations=(8, 1)) as assoc:
+        assert assoc.negotiation.max_operations_invoked == 8  # the SCP allows any number
+        results = list(assoc.store_all(sources))
+    assert [source for source, _ in results] == sources
+    assert isinstance(results[10][1], OSError)
+    assert all(status == 0 for source, status in results if source != sources[10])
+    stored = {p.name for p in dicom_files(out)}
+    assert stored == {f"{dicomcore.read(p).SOPInstanceUID}.dcm" for p in paths}
+
+
+def test_store_all_without_a_window_is_one_at_a_time(scp, out, tmp_path):
+    path = tmp_path / "one.dcm"
+    dicomcore.write(path, make_instance(1), transfer_syntax=EXPLICIT)
+    with _ae().associate(HOST, scp.address[1], contexts=[(CT, [EXPLICIT])]) as assoc:
+        assert assoc.negotiation.max_operations_invoked == 1
+        assert [status for _, status in assoc.store_all([path, path])] == [0, 0]
+
+
+def test_responses_out_of_order_are_kept_for_their_request():
+    """An acceptor may answer requests of the window in any order (PS3.7 D.3.3.3):
+    a response to another request in flight is kept until that one is awaited."""
+    from dicomcore.ae.association import Association
+    from dicomcore.dimse import CStoreRSP, MessageReceived
+
+    class Channel:
+        dimse_timeout = 1
+
+        def __init__(self, events):
+            self.events = list(events)
+
+        def receive(self):
+            return self.events.pop(0)
+
+    responses = [MessageReceived(1, CStoreRSP(message_id_being_responded_to=n,
+                                              status=0xB000 + n), b"") for n in (3, 1, 2)]
+    assoc = Association.__new__(Association)
+    assoc.channel, assoc._operation, assoc._receiving = Channel(responses), None, None
+    assoc._early, assoc._awaited = {}, {1, 2, 3}
+    assert [assoc._response_to(n).status for n in (1, 2, 3)] == [0xB001, 0xB002, 0xB003]

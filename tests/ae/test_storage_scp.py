@@ -424,3 +424,45 @@ def test_a_flood_of_bad_peers_does_not_starve_a_good_one(out):
         _poll(lambda: server.active == 0, what="silent peers dropped")
         with _assoc(server) as assoc:
             assert assoc.echo() == 0
+
+
+# --- large instances: sendfile out, values delivered (spliced) in ---------------------------
+
+@pytest.mark.parametrize("max_pdu", [16384, 131072, 1 << 20, 0])
+def test_large_instances_arrive_intact_at_every_pdu_size(tmp_path, out, max_pdu):
+    """Files go out as FileRegions (os.sendfile) and their fragments into the file
+    by os.splice; whatever the PDU size, what is stored is what was sent."""
+    paths = []
+    for number, (rows, columns) in enumerate([(600, 600), (1024, 700), (8, 8)]):
+        path = tmp_path / f"in{number}.dcm"
+        dicomcore.write(path, make_instance(number, rows=rows, columns=columns),
+                        transfer_syntax=EXPLICIT)
+        paths.append(path)
+    with serving(dicomcore.ApplicationEntity("BIGSCP", max_pdu_length=max_pdu,
+                                             idle_timeout=20), storage_dir=str(out)) as server:
+        with _ae().associate(HOST, server.address[1], contexts=[(CT, [EXPLICIT])]) as assoc:
+            for path in paths * 2:  # the same instances again: replaced, still whole
+                assert assoc.store(path) == 0
+    stored = by_instance_uid(dicom_files(out))
+    assert len(stored) == len(paths)
+    for path in paths:
+        sent = dicomcore.read(path)
+        got = stored[str(sent.SOPInstanceUID)]
+        assert_same(path, got)
+        if path.stat().st_size > 1 << 17:  # past the headers, byte for byte
+            assert got.read_bytes()[-(1 << 16):] == path.read_bytes()[-(1 << 16):]
+    assert leftovers(out) == []
+
+
+def test_refusal_by_size_limit_also_for_delivered_fragments(tmp_path, out):
+    """The size limit is checked before a fragment is handed to the file."""
+    path = tmp_path / "big.dcm"
+    dicomcore.write(path, make_instance(1, rows=1024, columns=1024), transfer_syntax=EXPLICIT)
+    with serving(dicomcore.ApplicationEntity("LIMIT", max_pdu_length=1 << 20),
+                 storage_dir=str(out), max_instance_size=1 << 20) as server:
+        with _ae().associate(HOST, server.address[1], contexts=[(CT, [EXPLICIT])]) as assoc:
+            assert assoc.store(path) == 0xA700
+            small = tmp_path / "small.dcm"  # the association goes on: this one is stored
+            dicomcore.write(small, make_instance(2), transfer_syntax=EXPLICIT)
+            assert assoc.store(small) == 0
+    assert [p.name for p in dicom_files(out)] == [f"{dicomcore.read(small).SOPInstanceUID}.dcm"]

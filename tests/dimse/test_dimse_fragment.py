@@ -246,3 +246,36 @@ def test_a_dataset_object_roundtrips_through_fragments():
     from dicomcore.dataset.decode import decode_dataset
     back, _ = decode_dataset(event.message.dataset, True, False)
     assert back.PatientName == "Doe^John" and len(back.PixelData) == 3000
+
+
+# --- file regions: fragments of a file the transport sends with os.sendfile ---------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from dicomcore.pdu.buffer import FileRegion  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(fr.MIN_MAX_PDU_LENGTH, 5000), st.integers(0, 20000).map(lambda n: n & ~1),
+       st.booleans())
+def test_file_regions_are_sliced_never_read(limit, size, pad):
+    """A region (plus the 2-byte tail of an odd file) is cut into regions that cover
+    it exactly, in order, each PDU within the limit; nothing reads the file."""
+    pad = pad or not size  # a data set is never empty
+    chunks = ([FileRegion(7, 100, size)] if size else []) + ([b"x\0"] if pad else [])
+    command, _ = store(b"x\0")
+    pdus = list(fr.fragment_message(1, command, chunks, limit))
+    offset, tail = 100, b""
+    for pdata in pdus:
+        assert sum(6 + len(p.data) for p in pdata.pdvs) <= limit
+        for pdv in pdata.pdvs:
+            if pdv.is_command:
+                continue
+            assert len(pdv.data) % 2 == 0
+            if isinstance(pdv.data, FileRegion):
+                assert not tail and (pdv.data.fd, pdv.data.offset) == (7, offset)
+                offset += len(pdv.data)
+            else:
+                tail += bytes(pdv.data)
+    assert offset == 100 + size and tail == (b"x\0" if pad else b"")
+    assert pdus[-1].pdvs[-1].is_last

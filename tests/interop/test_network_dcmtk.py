@@ -19,7 +19,7 @@ import pytest
 import dicomcore
 from dicomcore.transport import client_context, server_context
 
-from .netutil import (BIG, DEFLATED, EXPLICIT, HOST, IMPLICIT, JPEG_BASELINE, MR, RLE,
+from .netutil import (BIG, CT, DEFLATED, EXPLICIT, HOST, IMPLICIT, JPEG_BASELINE, MR, RLE,
                       assert_same, by_instance_uid, cli_env, dcmtk, dicom_files,
                       dicomcore_cmd, encapsulated_instance, free_port, have_dcmtk, leftovers,
                       listening, make_certificates, make_instance, run, serving)
@@ -307,3 +307,48 @@ def test_in_process_tls_server_with_dcmtk_echoscu(certs):
         with dicomcore.ApplicationEntity().associate(HOST, server.address[1],
                                                      tls=client) as assoc:
             assert assoc.echo() == 0
+
+
+# --- large instances: sendfile out, splice in ---------------------------------------------
+
+def test_large_instances_both_ways_with_dcmtk(tmp_path):
+    """A 2 MiB instance from DCMTK storescu to our storescp (its fragments go from the
+    socket to the file as they arrive), and from ``dicomcore store`` (the file sent
+    with sendfile) to DCMTK storescp: both stored intact."""
+    path = _write(tmp_path / "send", "large.dcm", make_instance(5, rows=1024, columns=1024),
+                  EXPLICIT)
+    ours = tmp_path / "ours"
+    port = free_port()
+    with listening(dicomcore_cmd("storescp", port, "--out", ours, "--host", HOST),
+                   port, tmp_path / "ours.log", env=cli_env()):
+        store = run([dcmtk("storescu"), *TIMEOUTS, "--max-send-pdu", "131072", HOST, port,
+                     path])
+        assert store.returncode == 0, store.stderr
+        _check_stored([path], ours)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    port = free_port()
+    with listening([dcmtk("storescp"), "+xa", "--max-pdu", "131072", "-od", theirs, port],
+                   port, tmp_path / "theirs.log"):
+        store = run(dicomcore_cmd("store", HOST, port, "--timeout", "20", path),
+                    env=cli_env())
+        assert store.returncode == 0, store.stderr
+        _check_stored([path], theirs)
+
+
+def test_large_instance_over_tls(certs, tmp_path):
+    """Over TLS the file is read block by block (no sendfile) and received without
+    splice; what arrives is still what was sent."""
+    path = _write(tmp_path / "send", "large-tls.dcm",
+                  make_instance(6, rows=1024, columns=512), EXPLICIT)
+    out = tmp_path / "tls-large"
+    out.mkdir()
+    ae = dicomcore.ApplicationEntity("TLSSCP", acse_timeout=10, idle_timeout=20)
+    context = server_context(certs["server.pem"], certs["server.key"])
+    with serving(ae, tls=context, storage_dir=str(out)) as server:
+        client = client_context(cafile=certs["ca.pem"])
+        with dicomcore.ApplicationEntity(max_pdu_length=65536).associate(
+                HOST, server.address[1], tls=client,
+                contexts=[(CT, [EXPLICIT])]) as assoc:
+            assert assoc.store(path) == 0
+    _check_stored([path], out)

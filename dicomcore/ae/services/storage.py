@@ -23,6 +23,7 @@ from ...dataset.decode import decode_dataset
 from ...dataset.part10 import file_header, read
 from ...dimse import CStoreRQ, Status
 from ...errors import DicomError
+from ...pdu.buffer import DeliveredValue
 
 log = logging.getLogger("dicomcore.storage")
 
@@ -95,9 +96,9 @@ class StorageSCP:
         # and refused (A700, out of resources) past this many bytes; None: no limit.
         self.max_instance_size = max_instance_size
 
-    def begin(self, request: CStoreRQ, transfer_syntax: str, calling_ae_title: str
-              ) -> "Receiving":
-        return Receiving(self, request, transfer_syntax, calling_ae_title)
+    def begin(self, request: CStoreRQ, transfer_syntax: str, calling_ae_title: str,
+              context_id: Optional[int] = None) -> "Receiving":
+        return Receiving(self, request, transfer_syntax, calling_ae_title, context_id)
 
     def final_path(self, header: Dataset, sop_instance_uid: str) -> str:
         name = safe_component(sop_instance_uid) + ".dcm"
@@ -119,8 +120,9 @@ class Receiving:
     """One C-STORE in progress: a temporary file growing fragment by fragment."""
 
     def __init__(self, scp: StorageSCP, request: CStoreRQ, transfer_syntax: str,
-                 calling_ae_title: str):
+                 calling_ae_title: str, context_id: Optional[int] = None):
         self.scp = scp
+        self.context_id = context_id
         self.request = request
         self.transfer_syntax = transfer_syntax
         self.calling_ae_title = calling_ae_title
@@ -130,9 +132,11 @@ class Receiving:
         # them there instead of opening the file again (most instances are small).
         self.kept: Optional[bytearray] = bytearray()
         fd, self.temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part", dir=scp.folder)
-        self.file = os.fdopen(fd, "wb")
+        # Unbuffered: the transport may append to the descriptor itself (os.splice).
+        self.file = os.fdopen(fd, "wb", buffering=0)
         try:
-            self.file.writelines(self._header())
+            for chunk in self._header():
+                _write_all(self.file, chunk)
         except DicomError as exc:
             log.warning("C-STORE %s: %s", request.affected_sop_instance_uid, exc)
             self.status = CANNOT_UNDERSTAND
@@ -142,8 +146,34 @@ class Receiving:
                             self.request.affected_sop_instance_uid or "", self.transfer_syntax,
                             self.calling_ae_title or None)]
 
-    def write(self, data: memoryview) -> None:
+    def value_sink(self, context_id: int, control: int, length: int) -> Optional[Any]:
+        """``UpperLayer.value_sink``: a large fragment of this data set goes from the
+        socket to the file as it arrives, never assembled in memory.  Declined
+        (the usual path then decides) for anything but a data fragment of this
+        C-STORE, past a failure, or past the size limit."""
+        if control & 1 or context_id != self.context_id or self.status is not None:
+            return None
+        limit = self.scp.max_instance_size
+        if limit is not None and self.received + length > limit:
+            return None
+        if self.received + length <= _KEEP_IN_MEMORY:
+            return None  # small: kept in memory for the check, as usual
+        self.kept = None
+        return _Append(self)
+
+    def _write_through(self, piece: memoryview) -> None:
+        if self.status is None:
+            try:
+                _write_all(self.file, piece)
+            except OSError as exc:  # disk full, say: answered when the data set is in
+                log.error("C-STORE: cannot write %s: %s", self.temp, exc)
+                self.status = OUT_OF_RESOURCES
+
+    def write(self, data: Any) -> None:
+        """The next fragment of the data set (a ``DeliveredValue`` is already written)."""
         self.received += len(data)
+        if type(data) is DeliveredValue:
+            return
         limit = self.scp.max_instance_size
         if self.status is None and limit is not None and self.received > limit:
             log.warning("C-STORE %s: data set larger than %d bytes refused",
@@ -157,7 +187,7 @@ class Receiving:
                 self.kept = None
         if self.status is None:
             try:
-                self.file.write(data)
+                _write_all(self.file, data)
             except OSError as exc:  # disk full, say
                 log.error("C-STORE: cannot write %s: %s", self.temp, exc)
                 self.status = OUT_OF_RESOURCES
@@ -218,6 +248,29 @@ class Receiving:
         if log.isEnabledFor(logging.INFO):
             log.info("stored %s (%s)", final, Status(status, "storage"))
         return status
+
+
+def _write_all(file: Any, data: Any) -> None:
+    """An unbuffered file may take part of a write (a signal, a full disk)."""
+    view = memoryview(data)
+    while len(view):
+        view = view[file.write(view):]
+
+
+class _Append:
+    """The value writer ``Receiving.value_sink`` hands out: appends to the file;
+    its ``fileno`` lets the transport splice from the socket to the file."""
+
+    __slots__ = ("receiving",)
+
+    def __init__(self, receiving: Receiving):
+        self.receiving = receiving
+
+    def __call__(self, piece: memoryview) -> None:
+        self.receiving._write_through(piece)
+
+    def fileno(self) -> int:
+        return self.receiving.file.fileno()
 
 
 def _remove(path: str) -> None:
