@@ -1,12 +1,16 @@
 """``find``, ``move`` and ``get``: the Query/Retrieve tools (findscu, movescu, getscu).
 
 Keys are given as ``-k KEY=VALUE`` (a keyword or a tag ``gggg,eeee``; an empty
-value asks for the attribute to be returned).  Each command exits 0 only when
-the operation ended with Success.
+value asks for the attribute to be returned).  A key inside a sequence is a
+path, as DCMTK's findscu and pynetdicom write it:
+``-k "ReferencedImageSequence[0].ReferencedSOPClassUID=1.2.840..."`` (item
+numbers from 0; ``Seq.Key`` means item 0; ``-k Seq=`` asks for the whole
+sequence).  Each command exits 0 only when the operation ended with Success.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -43,7 +47,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("port", type=int)
     parser.add_argument("-k", "--key", action="append", default=[], metavar="KEY=VALUE",
                         help="a query key: keyword or gggg,eeee, '=' and a value (may be "
-                        "empty); repeat for more")
+                        "empty); in a sequence: Seq[0].Key=VALUE; repeat for more")
     parser.add_argument("--level", choices=("PATIENT", "STUDY", "SERIES", "IMAGE"),
                         type=str.upper, help="Query/Retrieve Level (default: the model's top)")
     parser.add_argument("--model", choices=("patient", "study"), default="study",
@@ -68,10 +72,51 @@ def _query(args: argparse.Namespace):
         if not key.strip():
             raise SystemExit(f"dicomcore {args.command}: bad key {text!r}: use KEY=VALUE")
         try:
-            set_key(ds, key.strip(), value)
+            set_path(ds, key.strip(), value, set_key)
         except ValueError as exc:
             raise SystemExit(f"dicomcore {args.command}: {exc}") from None
     return identifier(ds, args.model, args.level)
+
+
+_STEP = re.compile(r"^\s*(?P<name>\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\)|[^\[\]().]+)"
+                   r"(?:\[(?P<item>\d+)\])?\s*$")
+_MAX_ITEM = 1000  # a typo in an item number should not build a million items
+
+
+def set_path(ds: Any, path: str, value: str, set_key: Any) -> None:
+    """Set ``Seq[i].Seq2[j].Key = value`` in ``ds``, making the sequences and items on
+    the way (PS3.4 C.2.2.2.6: a sequence key holds one item of keys)."""
+    from ..ae.query import parse_tag
+    from ..dataset import Dataset, dictionary
+
+    steps = path.split(".")
+    for number, step in enumerate(steps):
+        match = _STEP.match(step)
+        if match is None:
+            raise ValueError(f"bad key {path!r}: {step!r} is not KEYWORD, gggg,eeee or "
+                             "KEYWORD[n]")
+        tag = parse_tag(match["name"])
+        item = match["item"]
+        last = number == len(steps) - 1
+        if last and item is None:
+            set_key(ds, tag, value)
+            return
+        if dictionary.vr_of(tag) != "SQ":
+            raise ValueError(f"bad key {path!r}: {match['name']} is not a sequence")
+        index = int(item or 0)
+        if index >= _MAX_ITEM:
+            raise ValueError(f"bad key {path!r}: item {index} (at most {_MAX_ITEM - 1})")
+        items = ds.get(tag)
+        if not isinstance(items, list):
+            items = []
+        while len(items) <= index:
+            items.append(Dataset())
+        ds.add(tag, "SQ", items)
+        ds = items[index]
+        if last:
+            if value:
+                raise ValueError(f"bad key {path!r}: an item takes keys, not a value")
+            return
 
 
 def _associate(args: argparse.Namespace, services: tuple):
