@@ -81,8 +81,23 @@ def _walk(data: memoryview) -> tuple[list[tuple[int, int, memoryview]], Optional
     return found, *(fault or (None, pos))  # type: ignore[return-value]
 
 
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+
+_US = struct.Struct("<H")
+_UL = struct.Struct("<I")
+
+
 def _value(tag: int, vr: str, raw: memoryview) -> Any:
     """One command element's value; raises ValueError when it does not fit its VR."""
+    if vr == "US" and len(raw) == 2:  # most command fields: no need for the general decoder
+        return _US.unpack(raw)[0]
+    if vr == "UL" and len(raw) == 4:
+        return _UL.unpack(raw)[0]
     if vr == "US" and len(raw) not in (0, 2) or vr == "UL" and len(raw) not in (0, 4):
         raise ValueError(f"{len(raw)} bytes for one {vr} value")
     if vr == "AT":
@@ -106,13 +121,17 @@ def decode_command(data: Union[bytes, bytearray, memoryview]) -> Message:
     found, fault, fault_at = _walk(view)
     raw = {tag: (offset, value) for tag, offset, value in found}
     known: dict[str, Any] = {}  # whatever decodes, for the error's context
+    decoded: dict[int, Any] = {}  # each value decoded once: the value, or why it failed
     for tag, (offset, value) in raw.items():
         element = ELEMENTS.get(tag)
+        vr = element.vr if element else RETIRED.get(tag, ("", "UN"))[1]
+        try:
+            decoded[tag] = _value(tag, vr, value)
+        except (ValueError, DicomError) as exc:
+            decoded[tag] = _Failed(exc)
+            continue
         if element is not None:
-            try:
-                known[element.attr] = _value(tag, element.vr, value)
-            except (ValueError, DicomError):
-                pass
+            known[element.attr] = decoded[tag]
     command_field = known.get("command_field")
     context = dict(command_field=command_field, message_id=known.get("message_id"), fields=known)
     status = _failure_status(command_field)
@@ -144,16 +163,16 @@ def decode_command(data: Union[bytes, bytearray, memoryview]) -> Message:
         if tag in (COMMAND_GROUP_LENGTH, COMMAND_FIELD):
             continue
         vr = element.vr if element else RETIRED.get(tag, ("", "UN"))[1]
-        try:
-            decoded = _value(tag, vr, value)
-        except (ValueError, DicomError) as exc:
+        result = decoded[tag]
+        if type(result) is _Failed:
             name = element.name if element else f"(0000,{tag & 0xFFFF:04X})"
-            raise fail(f"{name}: {exc}", offset, element.keyword if element else None) from None
+            raise fail(f"{name}: {result.error}", offset,
+                       element.keyword if element else None) from None
         if tag in allowed or tag == COMMAND_DATA_SET_TYPE:
-            if decoded is not None:
-                values[element.attr] = decoded  # type: ignore[union-attr]
+            if result is not None:
+                values[element.attr] = result  # type: ignore[union-attr]
         else:
-            extra.append(DataElement(tag, vr, decoded))
+            extra.append(DataElement(tag, vr, result))
     for keyword in spec.mandatory:
         if BY_KEYWORD[keyword].attr not in values:
             raise fail(f"{BY_KEYWORD[keyword].name} {keyword} is missing or empty "
