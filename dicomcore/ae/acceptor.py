@@ -124,10 +124,12 @@ def _begin_store(channel: DimseChannel, event: CommandReceived,
 
 def _respond_store(channel: DimseChannel, context_id: int, request: CStoreRQ,
                    status: int) -> None:
+    # Queued, not written: sent with the responses to requests already received
+    # (an async window), at the latest before the connection waits for the peer.
     channel.send(context_id, CStoreRSP(
         message_id_being_responded_to=request.message_id, status=status,
         affected_sop_class_uid=request.affected_sop_class_uid,
-        affected_sop_instance_uid=request.affected_sop_instance_uid))
+        affected_sop_instance_uid=request.affected_sop_instance_uid), flush=False)
 
 
 def _dispatch(channel: DimseChannel, event: MessageReceived,

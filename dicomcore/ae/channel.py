@@ -42,9 +42,14 @@ class DimseChannel:
     def transfer_syntax(self, context_id: int) -> _ts.TransferSyntax:
         return _ts.get(self.accepted[context_id][1])
 
-    def send(self, context_id: int, message: Message, data: Any = None) -> None:
+    def send(self, context_id: int, message: Message, data: Any = None, *,
+             flush: bool = True) -> None:
         """Send ``message`` with ``data`` (a Dataset, encoded bytes, or chunks already in
-        the context's transfer syntax) on ``context_id``."""
+        the context's transfer syntax) on ``context_id``.
+
+        ``flush=False`` leaves the PDUs queued until the connection next writes,
+        at the latest before it waits for the peer: responses to requests that
+        arrived together then leave in one write (one wake-up of the peer)."""
         if context_id not in self.accepted:
             raise DimseError(f"presentation context {context_id} was not accepted")
         ts = self.transfer_syntax(context_id)
@@ -68,7 +73,8 @@ class DimseChannel:
                 if queued >= _FLUSH_SIZE:
                     queued = 0
         finally:
-            self.conn.flush()
+            if flush:
+                self.conn.flush()
 
     def receive(self, timeout: Optional[float] = None) -> Any:
         """The next DIMSE event (MessageReceived, CommandReceived, DataFragment,

@@ -144,6 +144,9 @@ class Connection:
                 continue
             if self.closed:
                 return None
+            self._flush()  # what the user queued goes before we wait for the peer
+            if self.closed:
+                continue
             now = time.monotonic()
             artim = self.ul.deadline()
             wait_until = min(t for t in (artim, give_up) if t is not None) \
