@@ -94,9 +94,11 @@ def fragment_message(context_id: int, command: Chunk,
 
     ``command`` is ``encode_command(msg)``; ``data`` the encoded data set (bytes,
     a memoryview, or an iterable of chunks such as ``dataset_chunks(...)``,
-    blocks read from a file or ``FileRegion``s of one), or None.  With ``pack`` a PDU holds as many PDVs
-    as fit (the end of the command and the start of the data share a PDU,
-    PS3.8 E.1 Note); without it every PDV has a PDU of its own.
+    blocks read from a file or ``FileRegion``s of one), or None.  With ``pack``
+    a PDU holds as many PDVs as fit (the end of the command and the start of
+    the data share a PDU, PS3.8 E.1 Note); without it every PDV has a PDU of
+    its own.  A ``FileRegion`` is only sliced, never read: where a fragment
+    would join it to other bytes, the fragment ends early instead.
 
     Raises ``DimseError`` if ``max_pdu_length`` cannot hold a 2-byte fragment
     or the data set turns out to have an odd length (E.1: fragments are even).

@@ -21,7 +21,8 @@ from typing import Iterator, Mapping
 from dicomcore.errors import PDUError, TruncatedError
 
 __all__ = [
-    "PDU_HEADER", "PDV_HEADER", "DeliveredValue", "FileRegion", "DEFAULT_LIMITS", "ReceiveBuffer", "Cursor", "fields", "unrecognized_pdu",
+    "PDU_HEADER", "PDV_HEADER", "DeliveredValue", "FileRegion", "DEFAULT_LIMITS",
+    "ReceiveBuffer", "Cursor", "fields", "unrecognized_pdu",
 ]
 
 # PS3.8 9.3.1, every PDU: PDU-type (1), reserved (1), PDU-length (4), big endian.

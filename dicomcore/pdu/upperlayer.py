@@ -40,7 +40,8 @@ from .items import Item, MaximumLength, UserInformation
 from .pdus import (PDU, PDV, AAbort, AAssociateAC, AAssociateRJ, AAssociateRQ, AReleaseRP,
                    AReleaseRQ, PDataTF, decode_pdu, format_lines)
 from .primitives import (AbortRequest, AssociateConfirmation, AssociateIndication, AssociateRequest,
-                         AssociateResponse, PDataIndication, PDataRequest, ReleaseRequest, ReleaseResponse,
+                         AssociateResponse, PDataIndication, PDataRequest, ReleaseRequest,
+                         ReleaseResponse,
                          request_to_pdu, response_to_pdu)
 from .statemachine import lookup
 
