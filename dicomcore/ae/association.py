@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
 
 from ..dataset import Dataset
 from ..dataset import transfer_syntax as _ts
-from ..dataset.part10 import _read_header, read
+from ..dataset.part10 import _read_header, meta_summary, read
 from ..dataset.uid import UID
 from ..dimse import (CEchoRQ, CStoreRQ, MEDIUM, Message, MessageReceived, NActionRQ,
                      NCreateRQ, NDeleteRQ, NEventReportRQ, NGetRQ, NSetRQ, Status)
@@ -180,13 +180,18 @@ class Association(QueryRetrieveMixin):
         try:
             start = handle.tell()
             head = handle.read(1 << 16)
-            _preamble, meta, pos, ts = _read_header(head, 64)
+            summary = meta_summary(head)
+            if summary is not None:  # the usual file: its meta read from the headers
+                sop_class, sop_instance, uid, pos = summary
+                ts = _ts.get(uid)
+            else:
+                _preamble, meta, pos, ts = _read_header(head, 64)
+                sop_class = str(meta.get(0x00020002) or "")
+                sop_instance = str(meta.get(0x00020003) or "")
         except DicomError:
             if close:
                 handle.close()
             raise
-        sop_class = str(meta.get(0x00020002) or "")
-        sop_instance = str(meta.get(0x00020003) or "")
         if not sop_class or not sop_instance:  # a bare dataset: decode it
             if close:
                 handle.close()

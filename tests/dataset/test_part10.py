@@ -364,3 +364,42 @@ def test_default_syntax_is_the_one_read_else_explicit_little():
     out = io.BytesIO()
     dicomcore.write(out, sample())
     assert dicomcore.read(io.BytesIO(out.getvalue())).transfer_syntax == ts.EXPLICIT_VR_LE
+
+
+# --- meta_summary: the File Meta a C-STORE needs, from element headers alone ---------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_UIDS = st.from_regex(r"[1-9][0-9]{0,3}(\.[1-9][0-9]{0,5}){1,8}", fullmatch=True)
+_SYNTAXES = st.sampled_from(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1",
+                             "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.5"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(_UIDS, _UIDS, _SYNTAXES, st.booleans())
+def test_meta_summary_agrees_with_the_full_header_read(sop_class, sop_instance, syntax, extra):
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.PatientID = sop_class, sop_instance, "X"
+    if extra:
+        ds.PatientName = "Doe^Jane"
+    buf = io.BytesIO()
+    dicomcore.write(buf, ds, transfer_syntax=syntax)
+    head = buf.getvalue()
+    _, meta, pos, ts = part10._read_header(head, 64)
+    assert part10.meta_summary(head) == (str(meta.get(0x00020002)), str(meta.get(0x00020003)),
+                                         ts.uid, pos) == (sop_class, sop_instance, syntax, pos)
+    for cut in range(0, pos + 8):  # a head cut anywhere before the data set: never wrong
+        assert part10.meta_summary(head[:cut]) in (None, (sop_class, sop_instance, syntax, pos))
+
+
+def test_meta_summary_leaves_the_unusual_to_the_full_read():
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.3", "4.5.6"
+    buf = io.BytesIO()
+    dicomcore.write(buf, ds)
+    head = buf.getvalue()
+    assert part10.meta_summary(head[128:]) is None              # no preamble
+    assert part10.meta_summary(head[:128] + b"XXXX" + head[132:]) is None  # no DICM
+    broken = bytearray(head)
+    broken[136:138] = b"ZZ"                                      # not a VR
+    assert part10.meta_summary(bytes(broken)) is None
