@@ -89,6 +89,7 @@ class StorageSCP:
             raise ValueError(f"layout must be one of {LAYOUTS}")
         self.keep = folder is not None
         self.folder = os.path.realpath(folder or tempfile.mkdtemp(prefix="dicomcore-store-"))
+        self._inside = os.path.join(self.folder, "")  # the folder with its trailing separator
         os.makedirs(self.folder, exist_ok=True)
         self.layout = layout
         self.handler = handler
@@ -112,7 +113,7 @@ class StorageSCP:
         # The folder is already a real path and every component is sanitised (no
         # separators, never "." or ".."), so a lexical check suffices.
         path = os.path.normpath(os.path.join(self.folder, *parts, name))
-        if os.path.commonpath([path, self.folder]) != self.folder:  # belt and braces
+        if not path.startswith(self._inside):  # belt and braces
             raise DicomError(f"refusing to write outside {self.folder}: {path}")
         return path
 
