@@ -23,17 +23,19 @@ take the non-empty values of the latest instance added; entities left empty
 are deleted.
 
 Rule 3: one SQLite connection per thread (WAL: readers never block the
-writer), writers serialised by a lock and BEGIN IMMEDIATE, so 20 associations
-may store and query at once.  ``find`` and ``instances`` stream from a
-cursor: memory does not grow with the number of matches.  Consume an iterator
-in one thread.
+writer; a thread that ends leaves its connection to the next), writers
+serialised by a lock and BEGIN IMMEDIATE, so 20 associations may store and
+query at once.  ``find`` and ``instances`` stream from a cursor: memory does
+not grow with the number of matches.  Consume an iterator in one thread.
 
 Queries: keys with a column are matched by SQL (``matching.to_sql``, values
 always as parameters); the rest (sequences, other attributes) by
 ``matching.match_dataset`` on the header of the entity's latest instance,
 read from its file only when such keys are asked for.  Hierarchical queries
 (C.4.1.3.1.1) need one value of each unique key above the level; relational
-ones (C.4.1.3.2.2) do not.
+ones (C.4.1.3.2.2) do not.  ``find_encoded`` gives the identifiers as bytes,
+written straight from the index rows when it can (``rows``): the C-FIND SCP's
+path, byte for byte what encoding ``find``'s Datasets gives.
 """
 from __future__ import annotations
 
@@ -51,11 +53,13 @@ import weakref
 from typing import Any, Iterator, Optional
 
 from ..dataset import Dataset, dictionary
+from ..dataset.encode import encode_dataset
 from ..dataset.part10 import read
 from ..dataset.vr import coerce
 from ..errors import DicomError
 from .matching import (LEVELS, NOT_MATCHED, Column, QueryError, _values, index_key,
                        index_value, match_dataset, return_keys, to_sql)
+from .rows import RowEncoder, sql_decides
 from .services.storage import safe_component
 
 log = logging.getLogger("dicomcore.archive")
@@ -155,7 +159,6 @@ def _columns() -> dict[str, Column]:
 
 
 COLUMNS = _columns()
-_STORED = frozenset(kw for keywords in ATTRIBUTES.values() for kw in keywords)
 _LATEST = {  # the path of an entity's latest instance, for keys without a column
     "PATIENT": "(SELECT i4.path FROM instance i4 JOIN series s4 ON i4.series = s4.id JOIN "
                "study t4 ON s4.study = t4.id WHERE t4.patient = patient.id "
@@ -168,19 +171,33 @@ _LATEST = {  # the path of an entity's latest instance, for keys without a colum
 }
 
 
-class _Connection:
-    """One thread's connection; closed when the thread's storage goes."""
+_IDLE_CONNECTIONS = 8  # kept for the next threads (an association's thread each)
 
-    def __init__(self, path: str):
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None,
-                                  check_same_thread=False)
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+
+class _Connection:
+    """One thread's connection.  When the thread's storage goes it waits in ``idle``
+    for the next thread (opening one costs more than a small query), or is closed."""
+
+    def __init__(self, path: str, idle: list):
+        self.idle: Optional[list] = idle
+        try:
+            self.db = idle.pop()
+        except IndexError:
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
+        self.idle = None
         self.db.close()
 
-    __del__ = close
+    def __del__(self) -> None:
+        idle, self.idle = self.idle, None
+        if idle is not None and len(idle) < _IDLE_CONNECTIONS and not self.db.in_transaction:
+            idle.append(self.db)
+        else:
+            self.db.close()
 
 
 class Archive:
@@ -200,6 +217,8 @@ class Archive:
         self.durable = durable
         self._local = threading.local()
         self._open: "weakref.WeakSet[_Connection]" = weakref.WeakSet()
+        self._idle: list[sqlite3.Connection] = []  # of threads that ended
+        self._plans: dict = {}  # find_encoded's last queries, planned (``_keep``)
         self._write = threading.Lock()
         db = self._db()
         try:
@@ -224,7 +243,7 @@ class Archive:
     def _db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = _Connection(self.db_path)
+            conn = _Connection(self.db_path, self._idle)
             self._local.conn = conn
             self._open.add(conn)
         return conn.db
@@ -233,6 +252,8 @@ class Archive:
         """Close every thread's connection (call when no thread uses the archive)."""
         for conn in list(self._open):
             conn.close()
+        while self._idle:
+            self._idle.pop().close()
         self._local = threading.local()
 
     def __enter__(self) -> "Archive":
@@ -405,14 +426,57 @@ class Archive:
         """Response Identifiers of the entities at ``level`` that match ``query``
         (C-FIND, PS3.4 C.4.1.3), streamed.  ``level`` defaults to the query's
         Query/Retrieve Level; ``model`` is "patient" or "study" (root)."""
+        plan = self._plan(query, level, model, relational, case_insensitive_pn,
+                          combined_datetime)
+        return self._find(plan)
+
+    def find_encoded(self, query: Dataset, level: Optional[str] = None,
+                     model: str = "study", *, relational: bool = False,
+                     case_insensitive_pn: bool = True, combined_datetime: bool = False,
+                     explicit: bool = True) -> Iterator[bytes]:
+        """``find``'s Response Identifiers already encoded in Little Endian (``explicit``
+        or implicit VR), the same bytes ``encode_dataset`` gives for them, streamed.
+
+        When no key needs a file, each identifier is written straight from its index
+        row (``rows.RowEncoder``), and Python re-matches a row only for keys that SQL
+        may not decide alone (``rows.sql_decides``); a row with a value that is not ASCII
+        (it needs Specific Character Set) goes the general way, and so does every
+        identifier of a subclass that overrides ``find``.  The last queries' plans
+        (SQL, encoder) are kept: a query asked again is not planned again."""
+        if type(self).find is not Archive.find:  # a subclass decides what matches
+            found = self.find(query, level, model, relational=relational,
+                              case_insensitive_pn=case_insensitive_pn,
+                              combined_datetime=combined_datetime)
+            return (b"".join(encode_dataset(ds, True, explicit)) for ds in found)
+        shape = _shape(query)
+        key = None if shape is None else (shape, level, model, relational,
+                                          case_insensitive_pn, combined_datetime, explicit)
+        planned = self._plans.get(key) if key is not None else None
+        if planned is None:
+            plan = self._plan(query, level, model, relational, case_insensitive_pn,
+                              combined_datetime)
+            encoder = None if plan.needs_file else RowEncoder.of(plan, COLUMNS, explicit)
+            recheck = not sql_decides(plan.keys, COLUMNS, combined_datetime)
+            planned = (plan, encoder, recheck)
+            if key is not None:
+                _keep(self._plans, key, planned)
+        plan, encoder, recheck = planned
+        if encoder is None:
+            return (b"".join(encode_dataset(found, True, explicit))
+                    for found in self._find(plan))
+        return self._find_encoded(plan, encoder, recheck, explicit)
+
+    def _plan(self, query: Dataset, level: Optional[str], model: str, relational: bool,
+              case_insensitive_pn: bool, combined_datetime: bool) -> "_Plan":
         level = self._check(query, level, model, relational)
         keys = _for_level(query, level)
         where, params = to_sql(keys, level, COLUMNS, case_insensitive_pn=case_insensitive_pn,
                                combined_datetime=combined_datetime)
-        asked = {elem.keyword for elem in keys}
-        shown = [kw for kw, col in COLUMNS.items()  # derived values only when asked for
-                 if LEVELS.index(col.level) <= LEVELS.index(level)
-                 and (kw in asked or kw in _STORED)]
+        above = [UNIQUE[lv] for lv in MODELS[model][:MODELS[model].index(level) + 1]]
+        # only the columns a key or the identifier needs (derived values when asked for)
+        wanted = {elem.keyword for elem in keys} | set(above)
+        shown = [kw for kw, col in COLUMNS.items()
+                 if LEVELS.index(col.level) <= LEVELS.index(level) and kw in wanted]
         needs_file = any(elem.vr == "SQ" or elem.keyword not in COLUMNS
                          for elem in _matched(keys))
         select = [f"{COLUMNS[kw].value}" for kw in shown]
@@ -420,33 +484,41 @@ class Archive:
             select.append(_LATEST[level])
         sql = (f"SELECT {', '.join(select)} FROM {_joins(level)} WHERE {where} "
                f"ORDER BY {TABLES[level]}.id")
-        above = [UNIQUE[lv] for lv in MODELS[model][:MODELS[model].index(level) + 1]]
-        return self._find(sql, params, shown, needs_file, keys, level, above,
-                          case_insensitive_pn, combined_datetime)
+        return _Plan(sql, params, shown, needs_file, keys, level, above,
+                     case_insensitive_pn, combined_datetime)
 
-    def _find(self, sql, params, shown, needs_file, keys, level, above,
-              case_insensitive_pn, combined_datetime) -> Iterator[Dataset]:
-        for row in self._stream(sql, params):
-            candidate = Dataset()
-            if needs_file and row[-1]:
-                try:
-                    candidate = read(os.path.join(self.folder, row[-1]),
-                                     stop_before_pixels=True)
-                except (OSError, DicomError) as exc:
-                    log.warning("cannot read %s for matching: %s", row[-1], exc)
-            for keyword, value in zip(shown, row):
-                _set(candidate, keyword, value)
-            if not match_dataset(keys, candidate, case_insensitive_pn=case_insensitive_pn,
-                                 combined_datetime=combined_datetime):
-                continue
-            found = return_keys(keys, candidate)
-            for keyword in above:  # C.4.1.3.1.1: the unique keys of the levels above (and
-                # of this level, which a request is to contain anyway: C.4.1.2.1)
-                if keyword not in found:
-                    found.add(dictionary.tag_for(keyword), _vr(keyword),
-                              candidate.get(keyword, ""))
-            found.add(_QR_LEVEL, "CS", level)
-            yield found
+    def _find(self, plan: "_Plan") -> Iterator[Dataset]:
+        for row in self._stream(plan.sql, plan.params):
+            candidate = self._candidate(plan, row)
+            if plan.matches(candidate):
+                yield plan.identifier(candidate)
+
+    def _find_encoded(self, plan: "_Plan", encoder: RowEncoder, recheck: bool,
+                      explicit: bool) -> Iterator[bytes]:
+        encode = encoder.encode
+        for row in self._stream(plan.sql, plan.params):
+            candidate = None
+            if recheck:
+                candidate = self._candidate(plan, row)
+                if not plan.matches(candidate):
+                    continue
+            data = encode(row)
+            if data is None:  # a value that is not plain ASCII: the general way
+                if candidate is None:
+                    candidate = self._candidate(plan, row)
+                data = b"".join(encode_dataset(plan.identifier(candidate), True, explicit))
+            yield data
+
+    def _candidate(self, plan: "_Plan", row: tuple) -> Dataset:
+        candidate = Dataset()
+        if plan.needs_file and row[-1]:
+            try:
+                candidate = read(os.path.join(self.folder, row[-1]), stop_before_pixels=True)
+            except (OSError, DicomError) as exc:
+                log.warning("cannot read %s for matching: %s", row[-1], exc)
+        for keyword, value in zip(plan.shown, row):
+            _set(candidate, keyword, value)
+        return candidate
 
     def instances(self, query: Dataset, level: Optional[str] = None, model: str = "study",
                   *, relational: bool = False) -> Iterator[tuple[str, str, str, str]]:
@@ -508,6 +580,37 @@ class Archive:
 
 # --- helpers -----------------------------------------------------------------------------
 
+class _Plan:
+    """One query, planned: its SQL, the columns selected (``shown``), the keys left at
+    its level, and the unique keys every identifier carries (``above``)."""
+
+    __slots__ = ("sql", "params", "shown", "needs_file", "keys", "level", "above",
+                 "case_insensitive_pn", "combined_datetime")
+
+    def __init__(self, sql: str, params: list, shown: list, needs_file: bool,
+                 keys: Dataset, level: str, above: list, case_insensitive_pn: bool,
+                 combined_datetime: bool):
+        self.sql, self.params, self.shown, self.needs_file = sql, params, shown, needs_file
+        self.keys, self.level, self.above = keys, level, above
+        self.case_insensitive_pn = case_insensitive_pn
+        self.combined_datetime = combined_datetime
+
+    def matches(self, candidate: Dataset) -> bool:
+        return match_dataset(self.keys, candidate,
+                             case_insensitive_pn=self.case_insensitive_pn,
+                             combined_datetime=self.combined_datetime)
+
+    def identifier(self, candidate: Dataset) -> Dataset:
+        found = return_keys(self.keys, candidate)
+        for keyword in self.above:  # C.4.1.3.1.1: the unique keys of the levels above (and
+            # of this level, which a request is to contain anyway: C.4.1.2.1)
+            if keyword not in found:
+                found.add(dictionary.tag_for(keyword), _vr(keyword),
+                          candidate.get(keyword, ""))
+        found.add(_QR_LEVEL, "CS", self.level)
+        return found
+
+
 def _rows_of(header: Dataset) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for level, keywords in ATTRIBUTES.items():
@@ -542,6 +645,35 @@ def _matched(query: Dataset) -> Iterator:
     for elem in query:
         if elem.tag not in NOT_MATCHED and elem.tag >> 16 >= 0x0008 and elem.tag & 0xFFFF:
             yield elem
+
+
+_PLANS_KEPT = 64  # a query asked again (a viewer polling, a study per association)
+
+
+def _shape(query: Dataset) -> Optional[tuple]:
+    """A query as a hashable key: (tag, VR, type and text of each value); None for one
+    with sequences (not kept)."""
+    parts = []
+    for elem in query:
+        value = elem.value
+        if elem.vr == "SQ":
+            return None
+        if isinstance(value, list):
+            value = tuple((type(v).__name__, str(v)) for v in value)
+        else:
+            value = (type(value).__name__, str(value))
+        parts.append((elem.tag, elem.vr, value))
+    return tuple(parts)
+
+
+def _keep(plans: dict, key: tuple, planned: tuple) -> None:
+    """Keep ``planned`` for ``key``; past ``_PLANS_KEPT`` the oldest goes."""
+    if len(plans) >= _PLANS_KEPT:
+        try:
+            del plans[next(iter(plans))]
+        except (StopIteration, KeyError, RuntimeError):  # another thread got there first
+            pass
+    plans[key] = planned
 
 
 def _for_level(query: Dataset, level: str) -> Dataset:

@@ -35,7 +35,8 @@ from ..dataset.uid import STORAGE_SOP_CLASSES
 from ..dimse import (MEDIUM, CCancelRQ, CFindRQ, CGetRQ, CMoveRQ, CommandReceived, CStoreRQ,
                      DataFragment, Message, MessageReceived, Status)
 from ..errors import DicomError
-from .services.storage import StorageSCP, StoredInstance
+from .acceptor import _begin_store, _respond_store  # the acceptor's own steps
+from .services.storage import SOP_CLASS_NOT_SUPPORTED, StorageSCP, StoredInstance
 
 log = logging.getLogger("dicomcore.query")
 
@@ -350,9 +351,8 @@ class QueryRetrieveMixin:
         Stores are accepted only for a C-GET in progress, on a storage context whose
         abstract syntax is the request's SOP class; otherwise answered 0122H.
         """
-        from .acceptor import _begin_store, _respond_store  # the acceptor's own steps
-        from .services.storage import SOP_CLASS_NOT_SUPPORTED
-
+        if type(event) is MessageReceived and type(event.message) is not CStoreRQ:
+            return False  # a response (every C-FIND match): not a sub-operation
         channel = self.channel  # type: ignore[attr-defined]
         if isinstance(event, CommandReceived) and isinstance(event.message, CStoreRQ):
             if self._receiving is not None:
@@ -372,6 +372,9 @@ class QueryRetrieveMixin:
             receiving, self._receiving = self._receiving, None
             status = receiving.finish() if receiving is not None else SOP_CLASS_NOT_SUPPORTED
             _respond_store(channel, event.context_id, event.message, status)
+            # Written now, not when we next wait: the C-GET SCP waits for it before its
+            # next sub-operation, and a Pending C-GET-RSP may be read before we wait.
+            channel.conn.flush()
             return True
         return False
 
@@ -379,7 +382,7 @@ class QueryRetrieveMixin:
         if data is None:
             return Dataset()
         ts = _ts.get(self.channel.accepted[context_id][1])  # type: ignore[attr-defined]
-        raw = bytes(data)
+        raw = data if type(data) is bytes else bytes(data)
         if ts.deflated:
             from ..dataset.deflate import inflate
 

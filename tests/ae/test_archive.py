@@ -224,6 +224,17 @@ def test_keys_without_a_column_are_matched_on_the_file(archive, incoming):
     assert len(found) == 2  # the HEAD study has no sequence: unknown matches (C.2.2.1.2)
     chest = next(r for r in found if r.StudyInstanceUID == "1.2.826.0.1.1")
     assert chest.ProcedureCodeSequence[0].CodeMeaning == "Thorax"
+    # the C-FIND SCP's encoded identifiers take the same (file) path: the same bytes
+    from dicomcore.dataset.encode import encode_dataset_bytes
+    for query, relational in ((_q("SERIES", SeriesInstanceUID="", BodyPartExamined="CH*"),
+                               True),
+                              (_q("STUDY", StudyInstanceUID="", ProcedureCodeSequence=[
+                                  _q(CodeValue="T-1", CodeMeaning="")]), False)):
+        for explicit in (True, False):
+            assert list(archive.find_encoded(query, relational=relational,
+                                             explicit=explicit)) == \
+                [encode_dataset_bytes(ds, True, explicit)
+                 for ds in archive.find(query, relational=relational)]
 
 
 def test_keys_below_the_level_are_ignored(filled):
@@ -468,3 +479,20 @@ def test_a_thousand_matches_stream(tmp_path, incoming):
     moved = archive.instances(_q("SERIES", StudyInstanceUID="1.2.826.0.1.1",
                                  SeriesInstanceUID="1.2.826.0.1.1.1"))
     assert isinstance(moved, collections.abc.Iterator) and sum(1 for _ in moved) == 1000
+
+
+def test_a_finished_threads_connection_serves_the_next_thread(archive):
+    seen = []
+
+    def query() -> None:
+        seen.append(archive._db())
+        assert len(archive) == 0
+
+    for _ in range(3):  # one association's thread after another
+        thread = threading.Thread(target=query)
+        thread.start()
+        thread.join(10)
+    assert len({id(db) for db in seen}) == 1
+    archive.close()
+    with pytest.raises(sqlite3.ProgrammingError):  # closed, idle ones included
+        seen[0].execute("SELECT 1")

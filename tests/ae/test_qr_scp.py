@@ -13,6 +13,8 @@ import weakref
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dicomcore
 from dicomcore import Dataset
@@ -505,3 +507,234 @@ def test_stored_instances_are_indexed_and_retrievable(tmp_path):
     with Archive(str(tmp_path / "db")) as archive:
         assert len(archive) == 2
         assert [p for p in archive.orphans() if not p.endswith(".part")] == []
+
+
+# --- batched C-FIND, pipelined C-GET ------------------------------------------------------
+
+class _FakeConn:
+    """Records what the SCP queues and writes; no socket."""
+
+    def __init__(self):
+        self.queued: list = []
+        self.written: list = []
+
+    def send(self, primitive, *, flush=True):
+        self.queued.append(primitive)
+        if flush:
+            self.flush()
+
+    def flush(self):
+        self.written.append(list(self.queued))
+        self.queued.clear()
+
+
+class _FakeChannel:
+    """Just enough of ``DimseChannel`` for ``QueryRetrieveSCP.find``: a C-CANCEL shows
+    up at the ``cancel_at``-th look (None: never)."""
+
+    def __init__(self, cancel_at=None, max_pdu=16384):
+        from collections import deque
+
+        self.accepted = {1: (STUDY_ROOT_FIND, EXPLICIT)}
+        self.negotiation = type("N", (), {"peer_max_pdu_length": max_pdu})()
+        self.conn = _FakeConn()
+        self._pending = deque()
+        self.looks = 0
+        self.cancel_at = cancel_at
+        self.final = None
+
+    def transfer_syntax(self, context_id):
+        from dicomcore.dataset import transfer_syntax as ts
+
+        return ts.get(self.accepted[context_id][1])
+
+    def poll(self):
+        self.looks += 1
+        if self.looks == self.cancel_at:
+            return MessageReceived(1, CCancelRQ(message_id_being_responded_to=7), b"")
+        raise TimeoutError("nothing")
+
+    def send(self, context_id, message, data=None):
+        self.conn.flush()  # what was queued goes first, as on the wire
+        self.final = message
+
+
+class _RowsArchive:
+    """``find_encoded`` yielding ``n`` identifiers, counting how many were taken."""
+
+    def __init__(self, n):
+        self.n, self.taken, self.closed = n, 0, False
+
+    def find_encoded(self, *args, **kwargs):
+        def rows():
+            try:
+                for i in range(self.n):
+                    self.taken += 1
+                    yield (b"\x08\x00\x52\x00CS\x06\x00IMAGE "  # (0008,0052), (0010,0020)
+                           + b"\x10\x00\x20\x00LO\x06\x00" + b"%06d" % i)
+            finally:
+                self.closed = True
+        return rows()
+
+
+def _find_with(channel, archive):
+    from dicomcore.ae.services.qr import QueryRetrieveSCP, _Operation
+
+    op = _Operation(channel, 1, CFindRQ(message_id=7, affected_sop_class_uid=STUDY_ROOT_FIND))
+    QueryRetrieveSCP(archive).find(op, query("IMAGE", SOPInstanceUID=""), "study", False,
+                                   False)
+    return [pdu for write in channel.conn.written for pdu in write]
+
+
+def test_find_batches_responses_and_notices_cancel_within_a_batch():
+    from dicomcore.ae.services.qr import FIND_BATCH
+    from dicomcore.dimse import decode_command
+
+    archive = _RowsArchive(10 * FIND_BATCH)
+    channel = _FakeChannel(cancel_at=2)  # seen at the second look: after one batch
+    sent = _find_with(channel, archive)
+    assert channel.final.status == 0xFE00
+    assert len(sent) == FIND_BATCH  # one batch went before the C-CANCEL was seen
+    assert archive.taken <= FIND_BATCH + 1 and archive.closed
+    assert [len(w) for w in channel.conn.written if w] == [FIND_BATCH]  # one write
+    for n, pdu in enumerate(sent):  # one PDU each: the shared command, then the data
+        command, data = pdu.pdvs
+        assert (command.control, data.control) == (3, 2)
+        response = decode_command(bytes(command.data))
+        assert response.status == 0xFF00 and response.message_id_being_responded_to == 7
+        assert response.has_dataset
+        ds, _ = decode_dataset(bytes(data.data), True, True)
+        assert str(ds.QueryRetrieveLevel) == "IMAGE" and str(ds.PatientID) == "%06d" % n
+
+
+def test_find_without_cancel_writes_each_batch_once():
+    from dicomcore.ae.services.qr import FIND_BATCH
+
+    archive = _RowsArchive(2 * FIND_BATCH + 3)
+    channel = _FakeChannel()
+    sent = _find_with(channel, archive)
+    assert channel.final.status == 0 and len(sent) == 2 * FIND_BATCH + 3
+    sizes = [len(w) for w in channel.conn.written if w]
+    assert sizes == [FIND_BATCH, FIND_BATCH, 3]  # the last batch goes with the final
+    assert channel.looks == 3
+
+
+def test_find_fragments_identifiers_larger_than_a_pdu():
+    archive = _RowsArchive(3)
+    channel = _FakeChannel(max_pdu=64)  # each response needs several PDUs
+    sent = _find_with(channel, archive)
+    assert channel.final.status == 0
+    assert all(sum(6 + len(p.data) for p in pdu.pdvs) <= 64 for pdu in sent)
+    data = b"".join(bytes(p.data) for pdu in sent for p in pdu.pdvs if not p.is_command)
+    assert data.startswith(b"\x08\x00\x52\x00CS\x06\x00IMAGE \x10\x00\x20\x00LO")
+
+
+@given(st.integers(0, 400), st.integers(0, 2000), st.integers(8, 3000))
+@settings(max_examples=200, deadline=None)
+def test_queued_pdus_are_fragment_messages(command_words, data_words, limit):
+    from dicomcore.ae.services.qr import _queue_pdus
+    from dicomcore.dimse import fragment_message
+
+    command = bytes(range(256)) * (command_words // 128 + 1)
+    command = command[:2 * command_words + 2]
+    data = (b"\x01\x02" * data_words) or None
+    if data is None and limit < 8:
+        return
+    channel = _FakeChannel(max_pdu=limit)
+    _queue_pdus(channel, 1, command, data)
+    assert channel.conn.queued == list(fragment_message(1, command, data, limit))
+
+
+@given(st.tuples(*[st.integers(0, 0xFFFF)] * 4), st.integers(1, 0xFFFF))
+@settings(max_examples=100, deadline=None)
+def test_pending_get_template_is_the_encoders_command(counts, message_id):
+    from dicomcore.ae.services.qr import _CountsTemplate
+    from dicomcore.dimse import CGetRSP, encode_command
+
+    request = CGetRQ(message_id=message_id, affected_sop_class_uid=STUDY_ROOT_GET)
+    remaining, completed, failed, warning = counts
+    expected = encode_command(CGetRSP(
+        message_id_being_responded_to=message_id, affected_sop_class_uid=STUDY_ROOT_GET,
+        status=0xFF00, number_of_remaining_suboperations=remaining,
+        number_of_completed_suboperations=completed, number_of_failed_suboperations=failed,
+        number_of_warning_suboperations=warning))
+    template = _CountsTemplate(request)
+    assert template.command(counts) == expected
+    assert template.command((0x10000, 0, 0, 0)) is None  # past US: the encoder's error
+
+
+def test_get_sends_each_pending_response_after_the_next_store(archive_server):
+    """Pipelined C-GET: STORE 1, STORE 2 + pending(2 left), STORE 3 + pending(1 left),
+    final; every sub-operation accounted for."""
+    port, files, (s1, s2, series) = archive_server[:3]
+    order = []
+    with Scu(port) as scu:
+        cid = scu.assoc.context_for(STUDY_ROOT_GET)
+        scu.channel.send(cid, CGetRQ(message_id=5, affected_sop_class_uid=STUDY_ROOT_GET),
+                         query("STUDY", StudyInstanceUID=s1))
+        for _ in range(100):  # bounded: 3 stores and 3 responses expected
+            event = scu.channel.receive(20)
+            if isinstance(event, (CommandReceived, DataFragment)):
+                continue
+            message = event.message
+            if isinstance(message, CStoreRQ):
+                order.append(("store", str(message.affected_sop_instance_uid)))
+                scu.channel.send(event.context_id, CStoreRSP(
+                    message_id_being_responded_to=message.message_id, status=0,
+                    affected_sop_class_uid=message.affected_sop_class_uid,
+                    affected_sop_instance_uid=message.affected_sop_instance_uid))
+                continue
+            order.append((int(message.status), message.number_of_remaining_suboperations,
+                          message.number_of_completed_suboperations))
+            if not message.status.is_pending:
+                break
+    kinds = [o[0] for o in order]
+    assert kinds == ["store", "store", 0xFF00, "store", 0xFF00, 0]
+    assert order[2][1:] == (2, 1) and order[4][1:] == (1, 2) and order[5][1:] == (None, 3)
+    assert {o[1] for o in order if o[0] == "store"} == \
+        {uid for uid, p in files.items() if "mr" not in p.name}
+
+
+def test_get_of_a_missing_file_fails_that_suboperation_only(archive_data, tmp_path):
+    folder, files, (s1, s2, series) = archive_data
+    with Archive(str(folder)) as archive:
+        victim = sorted(uid for uid, p in files.items() if "mr" not in p.name)[1]
+        Path(archive.path_of(victim)).unlink()
+    ae = dicomcore.ApplicationEntity("ARCHIVE", acse_timeout=10, idle_timeout=20)
+    with serving(ae, archive=str(folder)) as server:
+        with Scu(server.address[1]) as scu:
+            rsp, ids = scu.request("get", STUDY_ROOT_GET, query("STUDY", StudyInstanceUID=s1))
+    final = rsp[-1]
+    assert final.status == 0xB000
+    assert (final.number_of_completed_suboperations, final.number_of_failed_suboperations) \
+        == (2, 1)
+    assert _uids(ids[-1].FailedSOPInstanceUIDList) == [victim]
+    assert len(scu.received) == 2
+    assert [r.number_of_remaining_suboperations for r in rsp] == [2, 1, None]
+
+
+def test_get_of_large_instances_sends_them_whole(tmp_path):
+    """Past 64 KiB a file is not read ahead whole: it goes as it is sent (the file
+    left open by ``prepare`` is closed after); what arrives is what was stored."""
+    src = tmp_path / "src"
+    src.mkdir()
+    study = dicomcore.generate_uid()
+    files = {}
+    for n in range(3):
+        ds = make_instance(n, rows=256, columns=256, study_uid=study)  # 128 KiB of pixels
+        path = src / f"big{n}.dcm"
+        dicomcore.write(path, ds, transfer_syntax=EXPLICIT)
+        files[str(ds.SOPInstanceUID)] = path
+    folder = tmp_path / "db"
+    with Archive(str(folder), durable=False) as archive:
+        for path in files.values():
+            archive.add(str(path), copy=True)
+    ae = dicomcore.ApplicationEntity("ARCHIVE", acse_timeout=10, idle_timeout=20)
+    with serving(ae, archive=str(folder)) as server:
+        with Scu(server.address[1]) as scu:
+            rsp, _ = scu.request("get", STUDY_ROOT_GET, query("STUDY", StudyInstanceUID=study))
+            assert [r.status for r in rsp] == [0xFF00, 0xFF00, 0]
+            got = {str(ds.SOPInstanceUID): ds for ds in scu.received}
+    assert set(got) == set(files)
+    for uid, ds in got.items():
+        assert_same(files[uid], _as_file(ds, tmp_path / f"{uid}.dcm"))

@@ -283,3 +283,15 @@ def test_move_to_a_storage_scp(instances, tmp_path):
     assert len(stored) == 2
     for ds in instances[3:]:
         assert_same(ds, stored[str(ds.SOPInstanceUID)])
+
+
+def test_get_answers_each_store_before_reading_on(peer, instances, tmp_path):
+    """The C-STORE-RSP of a sub-operation is written as soon as the instance is stored,
+    not left queued while a Pending C-GET-RSP already received is handed out: the C-GET
+    SCP is waiting for it."""
+    with _associate(peer.port, storage_classes=[CT, MR]) as assoc:
+        operation = assoc.get({"StudyInstanceUID": STUDY_A}, out_dir=str(tmp_path / "got"))
+        for _ in operation:  # each Pending arrives after a store was answered
+            # ``ul._out``: what the connection has yet to write
+            assert operation.received and not assoc.channel.conn.ul._out
+    assert operation.status == 0 and len(operation.received) == 3

@@ -10,10 +10,12 @@ Rules:
 * Hierarchical by default; relational queries/retrievals only where the SOP
   Class Extended Negotiation accepted them (C.4.1.2.4, C.4.2.2.1, C.4.3.2.1;
   ``extended_negotiation`` below is the policy hook that accepts them).
-* C-FIND matches stream from the index to the wire one Pending response at a
-  time: memory does not grow with the number of matches.  Values reach SQL only
-  as parameters (``matching.to_sql``) and files only through paths the index
-  holds (never a received value).
+* C-FIND matches stream from the index to the wire: Pending responses (their
+  command set encoded once per query, each Identifier written from its index
+  row by ``Archive.find_encoded``) are queued and written ``FIND_BATCH`` at a
+  time, so memory is bounded by one batch, not by the number of matches.
+  Values reach SQL only as parameters (``matching.to_sql``) and files only
+  through paths the index holds (never a received value).
 * C-MOVE opens its own association to the destination (an AE title from
   ``destinations``; unknown: A801) proposing each instance's own class and
   transfer syntax, plus the uncompressed ones as a fallback; C-GET sends its
@@ -21,20 +23,31 @@ Rules:
   the requestor was granted the SCP role (PS3.7 D.3.3.4).
 * Pending responses carry the sub-operation counts; the final one carries the
   Failed SOP Instance UID List (0008,0058) when any failed (C.4.2.1.4.3).
-* A C-CANCEL-RQ for the operation in progress is looked for between responses
-  and between sub-operations; the operation then ends with status FE00.
+* A C-CANCEL-RQ for the operation in progress is looked for before each batch of
+  C-FIND responses (so at most ``FIND_BATCH`` more follow it), between C-MOVE
+  sub-operations and while the C-GET requestor stores each instance; the
+  operation then ends with status FE00 before its next sub-operation.
+* C-GET sub-operations are pipelined within the one-operation window: the file
+  of the next instance is read while the requestor stores the current one, and
+  the Pending C-GET-RSP of a sub-operation leaves with the next C-STORE-RQ, in
+  one write (after it: the requestor answers the store first).
 """
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ...dataset import Dataset
 from ...dataset.decode import decode_dataset
-from ...dimse import (CCancelRQ, CFindRQ, CFindRSP, CGetRQ, CGetRSP, CMoveRQ, CMoveRSP,
-                      CStoreRQ, CStoreRSP, MessageReceived, Status)
+from ...dimse import (DATA_SET_PRESENT, CCancelRQ, CFindRQ, CFindRSP, CGetRQ, CGetRSP,
+                      CMoveRQ, CMoveRSP, CStoreRQ, CStoreRSP, MessageReceived, Status,
+                      encode_command, fragment_message)
+from ...dimse.fragment import DEFAULT_MAX_PDU_LENGTH, PDV_OVERHEAD
 from ...errors import DicomError, NetworkError
+from ...pdu.pdus import PDV
+from ...pdu.primitives import PDataRequest
 from ..matching import QueryError
 
 log = logging.getLogger("dicomcore.qr")
@@ -66,6 +79,8 @@ UNABLE_TO_PROCESS = 0xC001
 SOP_CLASS_NOT_SUPPORTED = 0x0122
 FAILED_SOP_INSTANCE_UID_LIST = 0x00080058
 _UNCOMPRESSED = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
+FIND_BATCH = 64  # Pending C-FIND responses per write (and per look for a C-CANCEL)
+_FLUSH_SIZE = 4 << 20  # bytes of one message queued before they are written
 
 
 def extended_negotiation(item: Any) -> Optional[bytes]:
@@ -127,6 +142,13 @@ class _Operation:
         if self.cancelled:
             raise Cancelled()
 
+    def look(self) -> None:
+        """Like ``check`` but only notes a C-CANCEL (``cancelled``), without raising."""
+        try:
+            self.check()
+        except Cancelled:
+            pass
+
     def _defer(self, events: list) -> None:
         # Anything else (a release request, an abort) is for the acceptor loop.
         for event in reversed(events):
@@ -150,6 +172,9 @@ class _Operation:
 
     def send(self, response: Any, data: Any = None) -> None:
         self.channel.send(self.context_id, response, data)
+
+    def flush(self) -> None:
+        self.channel.conn.flush()
 
 
 class QueryRetrieveSCP:
@@ -246,21 +271,38 @@ class QueryRetrieveSCP:
 
     def find(self, op: _Operation, identifier: Dataset, model: str, relational: bool,
              combined: bool) -> None:
+        ts = op.channel.transfer_syntax(op.context_id)
+        encoded = getattr(self.archive, "find_encoded", None)
+        raw = encoded is not None and ts.little_endian and not ts.deflated
         try:
-            matches = self.archive.find(identifier, None, model, relational=relational,
-                                        combined_datetime=combined)
+            if raw:
+                matches = encoded(identifier, None, model, relational=relational,
+                                  combined_datetime=combined, explicit=ts.explicit_vr)
+            else:
+                matches = self.archive.find(identifier, None, model, relational=relational,
+                                            combined_datetime=combined)
             first = next(matches, None)
         except QueryError as exc:
             self._final(op, "find", IDENTIFIER_DOES_NOT_MATCH, comment=_short(exc))
             return
+        pending = CFindRSP(message_id_being_responded_to=op.request.message_id,
+                           affected_sop_class_uid=op.request.affected_sop_class_uid,
+                           status=PENDING, data_set_type=DATA_SET_PRESENT)
+        command = encode_command(pending)  # the same for every match of this query
         count = 0
         try:
             found = first
             while found is not None:
-                op.check()
-                op.send(CFindRSP(message_id_being_responded_to=op.request.message_id,
-                                 affected_sop_class_uid=op.request.affected_sop_class_uid,
-                                 status=PENDING), found)
+                if count % FIND_BATCH == 0:  # write the batch; a C-CANCEL waiting?
+                    if count:
+                        op.flush()
+                    op.check()
+                if raw:
+                    _queue_pdus(op.channel, op.context_id, command, found)
+                else:
+                    op.send(CFindRSP(message_id_being_responded_to=op.request.message_id,
+                                     affected_sop_class_uid=op.request.affected_sop_class_uid,
+                                     status=PENDING), found)
                 count += 1
                 found = next(matches, None)
         except Cancelled:
@@ -349,7 +391,64 @@ class QueryRetrieveSCP:
         if instances is None:
             return
         sender = _GetSender(op, assoc.negotiation, self.dimse_timeout)
-        self._suboperations(op, "get", instances, sender.store)
+        total = len(instances)
+        completed = failures = warnings = 0
+        failed: list[str] = []
+        owed = None  # the Pending C-GET-RSP of the last sub-operation, sent with the next
+        ready = None  # the next sub-operation, prepared while the requestor stored one
+        try:
+            for number, inst in enumerate(instances):
+                try:
+                    if number == 0 or op.cancelled:  # later: looked for while storing
+                        op.check()
+                except Cancelled:
+                    log.info("C-GET cancelled with %d of %d sub-operations left",
+                             total - number, total)
+                    self._final(op, "get", CANCEL, failed=failed,
+                                counts=(total - number, completed, failures, warnings))
+                    return
+                prepared, ready = ready or sender.prepare(inst), None
+                try:
+                    message_id, status = sender.start(prepared, owed)
+                    # while the requestor stores: read ahead, look for a C-CANCEL
+                    if number + 1 < total:
+                        ready = sender.prepare(instances[number + 1])
+                    op.look()
+                    if message_id is not None:
+                        status = Status(sender.finish(message_id))
+                except NetworkError:
+                    raise  # our own association is gone
+                except (DicomError, OSError) as exc:
+                    log.warning("C-GET sub-operation for %s failed: %s", inst[1], exc)
+                    status = Status(0xC000, "storage")
+                owed = None  # sent, or dropped with a failed start (Pending is optional)
+                if status.category == "Success":
+                    completed += 1
+                elif status.category == "Warning":
+                    warnings += 1
+                else:
+                    failures += 1
+                    failed.append(inst[1])
+                remaining = total - number - 1
+                if remaining:
+                    owed = (remaining, completed, failures, warnings)
+        finally:
+            if ready is not None:
+                _release(ready[2])
+        self._done(op, "get", completed, failures, warnings, failed)
+
+    def _done(self, op: _Operation, kind: str, completed: int, failures: int, warnings: int,
+              failed: list) -> None:
+        if failures == 0 and warnings == 0:
+            status = SUCCESS
+        elif completed == 0 and warnings == 0:
+            status = UNABLE_TO_PERFORM_SUBOPS
+        else:
+            status = WARNING_SUBOPS
+        log.info("C-%s: %d completed, %d failed, %d warnings", kind.upper(), completed,
+                 failures, warnings)
+        self._final(op, kind, status, counts=(0, completed, failures, warnings),
+                    failed=failed)
 
     def _suboperations(self, op: _Operation, kind: str, instances: list,
                        store: Callable[[tuple], int]) -> None:
@@ -396,22 +495,17 @@ class QueryRetrieveSCP:
                                   number_of_completed_suboperations=completed,
                                   number_of_failed_suboperations=failures,
                                   number_of_warning_suboperations=warnings))
-        if failures == 0 and warnings == 0:
-            status = SUCCESS
-        elif completed == 0 and warnings == 0:
-            status = UNABLE_TO_PERFORM_SUBOPS
-        else:
-            status = WARNING_SUBOPS
-        log.info("C-%s: %d completed, %d failed, %d warnings", kind.upper(), completed,
-                 failures, warnings)
-        self._final(op, kind, status, counts=(0, completed, failures, warnings),
-                    failed=failed)
+        self._done(op, kind, completed, failures, warnings, failed)
 
 
 class _GetSender:
     """C-GET sub-operations: C-STORE on the requesting association, on the contexts for
     which the requestor took the SCP role.  The file handling (sent as stored when its
-    syntax was accepted, converted otherwise) is the requestor ``Association``'s."""
+    syntax was accepted, converted otherwise) is the requestor ``Association``'s.
+
+    ``prepare`` reads an instance ahead and builds its C-STORE-RQ (errors are kept for
+    ``start``); ``start`` sends it followed by the Pending C-GET-RSP owed for the
+    previous sub-operation, in one write; ``finish`` waits for the C-STORE-RSP."""
 
     def __init__(self, op: _Operation, negotiation: Any, timeout: Optional[float]):
         self.op = op
@@ -420,6 +514,9 @@ class _GetSender:
         self.accepted_contexts = {
             cid: (a, t) for cid, (a, t) in op.channel.accepted.items()
             if negotiation.roles.get(a, (True, False))[1]}
+        self._classes = {a for a, _ in self.accepted_contexts.values()}
+        self._limit = negotiation.peer_max_pdu_length or DEFAULT_MAX_PDU_LENGTH
+        self._pending = _CountsTemplate(op.request)
 
     def find_context(self, abstract: str, transfer_syntax: Optional[str] = None
                      ) -> Optional[int]:
@@ -428,20 +525,75 @@ class _GetSender:
                 return cid
         return None
 
-    def store(self, inst: tuple) -> int:
+    def prepare(self, inst: tuple) -> tuple:
+        """(status or None, error or None, (class, instance, context, data), request,
+        P-DATA requests or None: built at ``start``)."""
         sop_class, sop_instance, _, path = inst
-        if not any(a == sop_class for a, _ in self.accepted_contexts.values()):
+        if sop_class not in self._classes:
             log.warning("C-GET: no context with the SCP role for %s (%s)", sop_class,
                         sop_instance)
-            return SOP_CLASS_NOT_SUPPORTED
+            return SOP_CLASS_NOT_SUPPORTED, None, None, None, None
         from ..association import Association
 
-        sop_class, sop_instance, context_id, data = Association._prepare_store(self, path)
-        self._message_id = self._message_id % 0xFFFF + 1
-        message_id = self._message_id
-        request = CStoreRQ(message_id=message_id, affected_sop_class_uid=sop_class,
-                           affected_sop_instance_uid=sop_instance)
-        self.op.channel.send(context_id, request, data)
+        try:
+            store = Association._prepare_store(self, path)
+            sop_class, sop_instance, context_id, data = store
+            self._message_id = self._message_id % 0xFFFF + 1
+            request = CStoreRQ(message_id=self._message_id, affected_sop_class_uid=sop_class,
+                               affected_sop_instance_uid=sop_instance)
+            pdus = None
+            deflated = self.op.channel.transfer_syntax(context_id).deflated
+            if type(data) is bytes and not deflated:  # the whole data set in hand
+                request.data_set_type = DATA_SET_PRESENT
+                pdus = list(fragment_message(context_id, encode_command(request), data,
+                                             self._limit))
+        except (DicomError, OSError) as exc:
+            return None, exc, None, None, None
+        return None, None, store, request, pdus
+
+    def start(self, prepared: tuple, owed: Optional[tuple]
+              ) -> tuple[Optional[int], Optional[Status]]:
+        """Send the C-STORE-RQ, then the Pending C-GET-RSP with the ``owed`` counts
+        (remaining, completed, failed, warning; or None); returns (message id to wait
+        for, None), or (None, status) when nothing could be sent."""
+        status, error, store, request, pdus = prepared
+        op = self.op
+        if store is None:
+            if owed is not None:
+                self._queue_pending(owed)
+                op.flush()
+            if error is not None:
+                raise error
+            return None, Status(status, "storage")
+        _, _, context_id, data = store
+        try:
+            if pdus is not None:
+                send = op.channel.conn.send
+                for pdu in pdus:
+                    send(pdu, flush=False)
+            else:  # a Dataset to encode, or a large file read as it is sent
+                op.channel.send(context_id, request, data, flush=False)
+            if owed is not None:
+                self._queue_pending(owed)
+            op.flush()
+        finally:
+            _release(store)
+        return request.message_id, None
+
+    def _queue_pending(self, counts: tuple) -> None:
+        command = self._pending.command(counts)
+        if command is None:  # a count past 16 bits: the encoder says what is wrong
+            remaining, completed, failures, warnings = counts
+            command = encode_command(CGetRSP(
+                message_id_being_responded_to=self.op.request.message_id,
+                affected_sop_class_uid=self.op.request.affected_sop_class_uid,
+                status=PENDING, number_of_remaining_suboperations=remaining,
+                number_of_completed_suboperations=completed,
+                number_of_failed_suboperations=failures,
+                number_of_warning_suboperations=warnings))
+        _queue_pdus(self.op.channel, self.op.context_id, command, None)
+
+    def finish(self, message_id: int) -> int:
         return self.op.await_store_response(message_id, self.timeout)
 
     # ``Association._prepare_store`` calls this for files it must decode first.
@@ -451,27 +603,145 @@ class _GetSender:
         return Association._prepare_dataset(self, ds, ts)
 
 
+class _CountsTemplate:
+    """The Pending C-GET-RSP command set of one request, encoded once; each response
+    patches its four sub-operation counts (US, fixed width) into a copy."""
+
+    _MARKS = (0xFA01, 0xFA02, 0xFA03, 0xFA04)
+
+    def __init__(self, request: Any):
+        marked = CGetRSP(message_id_being_responded_to=request.message_id,
+                         affected_sop_class_uid=request.affected_sop_class_uid,
+                         status=PENDING, number_of_remaining_suboperations=self._MARKS[0],
+                         number_of_completed_suboperations=self._MARKS[1],
+                         number_of_failed_suboperations=self._MARKS[2],
+                         number_of_warning_suboperations=self._MARKS[3])
+        self.template = encode_command(marked)
+        # (0000,1020)..(0000,1023) are the last four elements: 8-byte header, 2-byte value
+        self.offsets = [len(self.template) - 10 * (4 - i) + 8 for i in range(4)]
+        if [int.from_bytes(self.template[o:o + 2], "little") for o in self.offsets] \
+                != list(self._MARKS):
+            self.offsets = []  # not laid out as expected: encode every response
+
+    def command(self, counts: tuple) -> Optional[bytes]:
+        if not self.offsets or any(not 0 <= c <= 0xFFFF for c in counts):
+            return None
+        out = bytearray(self.template)
+        for offset, count in zip(self.offsets, counts):
+            out[offset:offset + 2] = count.to_bytes(2, "little")
+        return bytes(out)
+
+
+def _release(store: Any) -> None:
+    """Close what ``_prepare_store`` opened for a data set (a file left open to be sent
+    by regions or blocks), once it is sent or will not be (None: nothing)."""
+    if store is None:
+        return
+    data = store[-1]
+    close = getattr(data, "close", None)
+    if close is not None and not isinstance(data, (bytes, bytearray, memoryview, Dataset)):
+        close()
+
+
+def _queue_pdus(channel: Any, context_id: int, command: bytes, data: Any) -> None:
+    """One message's P-DATA requests queued on the connection for its next write.
+    Command and data fitting one PDU (the common small Identifier) make one request
+    directly, the PDVs ``fragment_message`` would make; anything else goes through it."""
+    conn = channel.conn
+    limit = channel.negotiation.peer_max_pdu_length or DEFAULT_MAX_PDU_LENGTH
+    if data is None and PDV_OVERHEAD + len(command) <= limit and not len(command) & 1:
+        conn.send(PDataRequest([PDV(context_id, 3, command)]), flush=False)
+        return
+    if type(data) is bytes and data and not len(data) & 1 and \
+            2 * PDV_OVERHEAD + len(command) + len(data) <= limit:
+        conn.send(PDataRequest([PDV(context_id, 3, command), PDV(context_id, 2, data)]),
+                  flush=False)
+        return
+    queued = 0
+    for request in fragment_message(context_id, command, data, limit):
+        queued += sum(len(pdv.data) for pdv in request.pdvs)
+        conn.send(request, flush=queued >= _FLUSH_SIZE)
+        if queued >= _FLUSH_SIZE:
+            queued = 0
+
+
+DUPLICATE_SOP_INSTANCE = 0x0111  # PS3.7 C.5.8: a stored UID refused by on_duplicate="reject"
+
+
 def archive_handler(archive: Any, then: Optional[Callable[[Any], Any]] = None
                     ) -> Callable[[Any], Optional[int]]:
     """A Storage SCP ``on_store`` handler that files each complete instance into
     ``archive`` (indexed in the transaction that makes it visible), then calls ``then``
-    with the ``StoredInstance`` (its ``path`` now the archived file)."""
+    with the ``StoredInstance`` (its ``path`` now the archived file).
+
+    Statuses: Success, or the result of ``then``; 0111H (Duplicate SOP Instance) when
+    the archive's ``on_duplicate`` is "reject" and the UID is stored; C000H for a file
+    the archive cannot read or index (no UIDs); A700H when it cannot be written.
+
+    The same SOP Instance UID may arrive on several associations at once: the Storage
+    SCP then gives their files one name in the incoming folder.  Handlers for one UID
+    take turns, each first renaming the file there to a name of its own; one that
+    finds it gone (taken by the handler before) while the UID is archived answers as
+    for a duplicate: Success, or 0111H under "reject"; never a failure."""
     import os
 
-    from ..archive import ArchiveError
+    from ..archive import ArchiveError, DuplicateInstanceError
+
+    turns: dict[str, list] = {}  # SOP Instance UID -> [lock, handlers using it]
+    guard = threading.Lock()
 
     def on_store(instance: Any) -> Optional[int]:
+        uid = instance.sop_instance_uid
+        with guard:
+            turn = turns.setdefault(uid, [threading.Lock(), 0])
+            turn[1] += 1
         try:
-            instance.path = archive.add(instance.path)
-        except ArchiveError as exc:
-            log.warning("not archived: %s", exc)
-            _remove(instance.path)
-            return 0xC000  # Error: cannot understand (no UIDs, unreadable)
+            with turn[0]:
+                status = _file(instance)
+        finally:
+            with guard:
+                turn[1] -= 1
+                if not turn[1]:
+                    del turns[uid]
+        if status is not None:
+            return status
+        return then(instance) if then is not None else None
+
+    def _file(instance: Any) -> Optional[int]:
+        # Claim the file under a name of our own first: another association's file of
+        # the same UID may take the shared name while this one is being filed.
+        claimed = f"{instance.path}.{uuid.uuid4().hex[:12]}.claimed"
+        try:
+            os.rename(instance.path, claimed)
+        except FileNotFoundError:
+            stored = archive.path_of(instance.sop_instance_uid)
+            if stored is None:
+                log.warning("not archived: %s is gone", instance.path)
+                return 0xC000
+            # filed by the association that stored the same UID at the same moment
+            log.info("%s arrived twice at once; filed once", instance.sop_instance_uid)
+            if getattr(archive, "on_duplicate", "replace") == "reject":
+                return DUPLICATE_SOP_INSTANCE
+            instance.path = stored
+            return None
         except OSError as exc:
             log.error("not archived: %s", exc)
             _remove(instance.path)
             return OUT_OF_RESOURCES
-        return then(instance) if then is not None else None
+        try:
+            instance.path = archive.add(claimed)  # moved into place (or discarded: "keep")
+            return None
+        except DuplicateInstanceError as exc:
+            log.info("not archived: %s", exc)
+            status = DUPLICATE_SOP_INSTANCE
+        except ArchiveError as exc:
+            log.warning("not archived: %s", exc)
+            status = 0xC000  # Error: cannot understand (no UIDs, unreadable)
+        except OSError as exc:
+            log.error("not archived: %s", exc)
+            status = OUT_OF_RESOURCES
+        _remove(claimed)
+        return status
 
     def _remove(path: str) -> None:
         try:
