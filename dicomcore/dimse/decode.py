@@ -17,6 +17,7 @@ Rules of this module:
 """
 from __future__ import annotations
 
+import copy
 import struct
 from typing import Any, Optional, Union
 
@@ -111,12 +112,40 @@ def _value(tag: int, vr: str, raw: memoryview) -> Any:
     return value
 
 
+# Command sets seen lately and their messages: every pending C-FIND-RSP of one query
+# is the same command set, so it is decoded once.  Copies go out, never the cached one.
+_SEEN: dict[bytes, Message] = {}
+_SEEN_MAX = 64
+_SEEN_LENGTH = 1024  # longer command sets (rare) are not kept
+
+
 def decode_command(data: Union[bytes, bytearray, memoryview]) -> Message:
     """A complete command set to its message; any fault is a ``DimseError``.
 
     The returned message has ``dataset`` None; ``has_dataset`` tells whether a
-    data set follows (the reassembler fills ``dataset`` in).
+    data set follows (the reassembler fills ``dataset`` in).  It is the
+    caller's to change: a command set decoded before gives a fresh copy.
     """
+    key = bytes(data) if len(data) <= _SEEN_LENGTH else None
+    if key is not None:
+        seen = _SEEN.get(key)
+        if seen is not None:
+            return _fresh(seen)
+    message = _decode_command(data)
+    if key is not None:
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[key] = _fresh(message)
+    return message
+
+
+def _fresh(message: Message) -> Message:
+    fresh = copy.copy(message)
+    fresh.extra = list(message.extra)
+    return fresh
+
+
+def _decode_command(data: Union[bytes, bytearray, memoryview]) -> Message:
     view = memoryview(data).cast("B") if not isinstance(data, memoryview) else data
     found, fault, fault_at = _walk(view)
     raw = {tag: (offset, value) for tag, offset, value in found}
