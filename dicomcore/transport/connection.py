@@ -7,15 +7,11 @@ Rules of this module:
 2. Everything the machine queues is written at once (``_flush``), as chunks
    through ``sendmsg``: P-DATA values are never joined into one buffer, and
    values that are regions of a file (``FileRegion``) go by ``os.sendfile``.
-4. A P-DATA value the machine delivers to a file (a storage SCP's) is moved
-   from the socket to the file with ``os.splice`` where the platform has it:
-   the data set's bytes never enter Python.
 3. A transport failure (reset, broken pipe, timeout past ARTIM) is fed to the
    machine as what it is (Evt17, Evt18): the machine decides what follows.
 """
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import select
@@ -35,8 +31,6 @@ log = logging.getLogger("dicomcore.transport")
 RECV_SIZE = 1 << 20
 _RECV_INTO_MIN = 1 << 14  # below this, the rest of a PDU is received like anything else
 _SENDMSG_MAX = 512  # iovecs per sendmsg call (IOV_MAX is 1024 on Linux)
-_PIPE_SIZE = 1 << 20  # the splice pipe's capacity, where the system allows it
-_CAN_SPLICE = hasattr(os, "splice")
 
 
 class Connection:
@@ -56,8 +50,6 @@ class Connection:
         self.send_timeout = send_timeout
         self.closed = False
         self._queue: deque = deque()
-        self._pipe: Optional[tuple[int, int]] = None  # for os.splice, made on first use
-        self._splice = _CAN_SPLICE and not isinstance(sock, ssl.SSLSocket)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:  # not TCP (a socketpair in tests): nothing to tune
@@ -160,16 +152,9 @@ class Connection:
             self.sock.settimeout(None if wait_until is None else max(wait_until - now, 0.001))
             # The rest of a large PDU goes straight into the buffer the machine
             # allocated for it (its length already checked); anything else into new bytes.
-            target = self.ul.delivery_fd() if self._splice else None
-            buf = self.ul.get_buffer(_RECV_INTO_MIN) if target is None else None
+            buf = self.ul.get_buffer(_RECV_INTO_MIN)
             try:
-                if target is not None:
-                    n = self._splice_value(*target)
-                    if n is None:
-                        continue
-                    if not n:
-                        self.ul.receive_data(b"", time.monotonic())
-                elif buf is not None:
+                if buf is not None:
                     n = self.sock.recv_into(buf)
                     buf.release()
                     self.ul.buffer_updated(n, time.monotonic())
@@ -187,40 +172,6 @@ class Connection:
                 self.closed = True
                 self._close_socket()
             self._flush()
-
-    def _splice_value(self, fd: int, left: int) -> Optional[int]:
-        """Move up to ``left`` bytes of the value being delivered from the socket to
-        ``fd`` through a pipe; None if nothing has arrived in time, 0 if closed."""
-        if self._pipe is None:
-            self._pipe = _open_pipe()
-        out_of_pipe, into_pipe = self._pipe
-        timeout = self.sock.gettimeout()
-        poller = select.poll()
-        poller.register(self.sock.fileno(), select.POLLIN)
-        if not poller.poll(None if timeout is None else int(timeout * 1000) + 1):
-            raise socket.timeout("nothing received")
-        try:
-            n = os.splice(self.sock.fileno(), into_pipe, min(left, _PIPE_SIZE))
-        except BlockingIOError:
-            return None
-        except OSError as exc:
-            if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-                raise
-            self._splice = False  # this socket cannot splice: receive as usual
-            return None
-        moved = 0
-        try:
-            while moved < n:
-                moved += os.splice(out_of_pipe, fd, n - moved)
-        except OSError:  # the file refused it (disk full): the writer records the failure
-            if moved:
-                self.ul.value_received(moved, time.monotonic())
-            rest = b"".join(_read_exactly(out_of_pipe, n - moved))
-            self.ul.receive_data(rest, time.monotonic())
-            return len(rest)
-        if n:
-            self.ul.value_received(n, time.monotonic())
-        return n
 
     def events(self, timeout: Optional[float] = None):
         """Iterate events until the connection closes."""
@@ -241,10 +192,6 @@ class Connection:
 
     def _close_socket(self) -> None:
         self.closed = True
-        if self._pipe is not None:
-            for end in self._pipe:
-                os.close(end)
-            self._pipe = None
         try:
             # shutdown() first: it wakes a recv() blocked in another thread, close() does not.
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -280,28 +227,6 @@ def _sendmsg_all(sock: socket.socket, chunks: list[memoryview]) -> None:
             else:
                 chunks[first] = head[sent:]
                 sent = 0
-
-
-def _open_pipe() -> tuple[int, int]:
-    out_of_pipe, into_pipe = os.pipe()
-    try:
-        import fcntl
-
-        fcntl.fcntl(into_pipe, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_SIZE)
-    except OSError:  # a smaller pipe only means more splices
-        pass
-    return out_of_pipe, into_pipe
-
-
-def _read_exactly(fd: int, n: int) -> list[bytes]:
-    parts = []
-    while n:
-        piece = os.read(fd, n)
-        if not piece:
-            break
-        parts.append(piece)
-        n -= len(piece)
-    return parts
 
 
 def _read_region(region: FileRegion) -> bytes:

@@ -426,12 +426,12 @@ def test_a_flood_of_bad_peers_does_not_starve_a_good_one(out):
             assert assoc.echo() == 0
 
 
-# --- large instances: sendfile out, values delivered (spliced) in ---------------------------
+# --- large instances: sendfile out, values delivered to the file as they arrive -------------
 
 @pytest.mark.parametrize("max_pdu", [16384, 131072, 1 << 20, 0])
 def test_large_instances_arrive_intact_at_every_pdu_size(tmp_path, out, max_pdu):
     """Files go out as FileRegions (os.sendfile) and their fragments into the file
-    by os.splice; whatever the PDU size, what is stored is what was sent."""
+    as they arrive (UpperLayer.value_sink); whatever the PDU size, what is stored is what was sent."""
     paths = []
     for number, (rows, columns) in enumerate([(600, 600), (1024, 700), (8, 8)]):
         path = tmp_path / f"in{number}.dcm"
