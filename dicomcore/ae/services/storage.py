@@ -134,7 +134,7 @@ class Receiving:
         # them there instead of opening the file again (most instances are small).
         self.kept: Optional[bytearray] = bytearray()
         fd, self.temp = _new_part_file(scp.folder)
-        # Unbuffered: fragments are large, or written once with the header at the end.
+        # Unbuffered: the header and each fragment are written once, and fragments are large.
         self.file = os.fdopen(fd, "wb", buffering=0)
         try:
             for chunk in self._header():
