@@ -150,8 +150,9 @@ class Connection:
             if give_up is not None and now >= give_up:
                 raise TimeoutError(f"no message from {self.peer} within {limit} s")
             self.sock.settimeout(None if wait_until is None else max(wait_until - now, 0.001))
-            # The rest of a large PDU goes straight into the buffer the machine
-            # allocated for it (its length already checked); anything else into new bytes.
+            # The rest of a large PDU goes straight into the buffer the machine allocated
+            # for it (its length already checked), a value being delivered into the
+            # machine's reused buffer; anything else into new bytes.
             buf = self.ul.get_buffer(_RECV_INTO_MIN)
             try:
                 if buf is not None:
