@@ -16,9 +16,11 @@ from typing import Any, Callable, Iterable, Optional
 from ..dataset import transfer_syntax as _ts
 from ..dataset.deflate import deflate_chunks
 from ..dimse import (DATA_SET_PRESENT, Message, Reassembler, dataset_chunks, encode_command, fragment_message)
+from ..dimse.fragment import DEFAULT_MAX_PDU_LENGTH, PDV_OVERHEAD
 from ..errors import DimseError, NetworkError
 from ..pdu.negotiation import Negotiation
-from ..pdu.primitives import AbortRequest, PDataIndication
+from ..pdu.pdus import PDV
+from ..pdu.primitives import AbortRequest, PDataIndication, PDataRequest
 from ..transport import Connection
 
 
@@ -62,19 +64,37 @@ class DimseChannel:
                 chunks = _even(deflate_chunks(chunks))
         if data is not None and message.dataset is None and message.data_set_type is None:
             message.data_set_type = DATA_SET_PRESENT  # the data travels beside the message
-        command = encode_command(message)
-        limit = self.negotiation.peer_max_pdu_length
-        # PDUs are queued and written a few MiB at a time: one sendmsg for many PDUs.
-        queued = 0
+        self.send_encoded(context_id, encode_command(message), chunks, flush=flush)
+
+    def send_encoded(self, context_id: int, command: bytes, data: Any = None, *,
+                     flush: bool = True) -> None:
+        """``send`` for a command set already encoded (one template reused for every
+        response of a query) and data already in chunks of the context's syntax.
+
+        A message that fits one PDU (a command set, a small Identifier) is that one
+        P-DATA request, the PDVs ``fragment_message`` would make; anything else is
+        fragmented, its PDUs queued and written a few MiB at a time."""
+        if context_id not in self.accepted:
+            raise DimseError(f"presentation context {context_id} was not accepted")
+        conn = self.conn
+        limit = self.negotiation.peer_max_pdu_length or DEFAULT_MAX_PDU_LENGTH
         try:
-            for request in fragment_message(context_id, command, chunks, limit):
-                queued += sum(len(pdv.data) for pdv in request.pdvs)
-                self.conn.send(request, flush=queued >= _FLUSH_SIZE)
-                if queued >= _FLUSH_SIZE:
-                    queued = 0
+            if data is None and PDV_OVERHEAD + len(command) <= limit and not len(command) & 1:
+                conn.send(PDataRequest([PDV(context_id, 3, command)]), flush=False)
+            elif type(data) is bytes and data and not len(data) & 1 and not len(command) & 1 \
+                    and 2 * PDV_OVERHEAD + len(command) + len(data) <= limit:
+                conn.send(PDataRequest([PDV(context_id, 3, command), PDV(context_id, 2, data)]),
+                          flush=False)
+            else:
+                queued = 0
+                for request in fragment_message(context_id, command, data, limit):
+                    queued += sum(len(pdv.data) for pdv in request.pdvs)
+                    conn.send(request, flush=queued >= _FLUSH_SIZE)
+                    if queued >= _FLUSH_SIZE:
+                        queued = 0
         finally:
             if flush:
-                self.conn.flush()
+                conn.flush()
 
     def receive(self, timeout: Optional[float] = None) -> Any:
         """The next DIMSE event (MessageReceived, CommandReceived, DataFragment,

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import dicomcore
 from dicomcore import Dataset
 from dicomcore.ae.archive import Archive
+from dicomcore.ae.channel import DimseChannel
 from dicomcore.ae.services.qr import (PATIENT_ROOT_FIND, STUDY_ROOT_FIND, STUDY_ROOT_GET,
                                       STUDY_ROOT_MOVE, PATIENT_ROOT_MOVE, PATIENT_ROOT_GET,
                                       extended_negotiation)
@@ -558,6 +559,8 @@ class _FakeChannel:
         self.conn.flush()  # what was queued goes first, as on the wire
         self.final = message
 
+    send_encoded = DimseChannel.send_encoded  # the real one, on this fake's conn
+
 
 class _RowsArchive:
     """``find_encoded`` yielding ``n`` identifiers, counting how many were taken."""
@@ -632,7 +635,7 @@ def test_find_fragments_identifiers_larger_than_a_pdu():
 @given(st.integers(0, 400), st.integers(0, 2000), st.integers(8, 3000))
 @settings(max_examples=200, deadline=None)
 def test_queued_pdus_are_fragment_messages(command_words, data_words, limit):
-    from dicomcore.ae.services.qr import _queue_pdus
+    """send_encoded's one-PDU shortcut makes exactly what fragment_message would."""
     from dicomcore.dimse import fragment_message
 
     command = bytes(range(256)) * (command_words // 128 + 1)
@@ -641,7 +644,7 @@ def test_queued_pdus_are_fragment_messages(command_words, data_words, limit):
     if data is None and limit < 8:
         return
     channel = _FakeChannel(max_pdu=limit)
-    _queue_pdus(channel, 1, command, data)
+    channel.send_encoded(1, command, data, flush=False)
     assert channel.conn.queued == list(fragment_message(1, command, data, limit))
 
 

@@ -44,10 +44,8 @@ from ...dataset.decode import decode_dataset
 from ...dimse import (DATA_SET_PRESENT, CCancelRQ, CFindRQ, CFindRSP, CGetRQ, CGetRSP,
                       CMoveRQ, CMoveRSP, CStoreRQ, CStoreRSP, MessageReceived, Status,
                       encode_command, fragment_message)
-from ...dimse.fragment import DEFAULT_MAX_PDU_LENGTH, PDV_OVERHEAD
+from ...dimse.fragment import DEFAULT_MAX_PDU_LENGTH
 from ...errors import DicomError, NetworkError
-from ...pdu.pdus import PDV
-from ...pdu.primitives import PDataRequest
 from ..matching import QueryError
 
 log = logging.getLogger("dicomcore.qr")
@@ -80,7 +78,6 @@ SOP_CLASS_NOT_SUPPORTED = 0x0122
 FAILED_SOP_INSTANCE_UID_LIST = 0x00080058
 _UNCOMPRESSED = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
 FIND_BATCH = 64  # Pending C-FIND responses per write (and per look for a C-CANCEL)
-_FLUSH_SIZE = 4 << 20  # bytes of one message queued before they are written
 
 
 def extended_negotiation(item: Any) -> Optional[bytes]:
@@ -298,7 +295,7 @@ class QueryRetrieveSCP:
                         op.flush()
                     op.check()
                 if raw:
-                    _queue_pdus(op.channel, op.context_id, command, found)
+                    op.channel.send_encoded(op.context_id, command, found, flush=False)
                 else:
                     op.send(CFindRSP(message_id_being_responded_to=op.request.message_id,
                                      affected_sop_class_uid=op.request.affected_sop_class_uid,
@@ -591,7 +588,7 @@ class _GetSender:
                 number_of_completed_suboperations=completed,
                 number_of_failed_suboperations=failures,
                 number_of_warning_suboperations=warnings))
-        _queue_pdus(self.op.channel, self.op.context_id, command, None)
+        self.op.channel.send_encoded(self.op.context_id, command, None, flush=False)
 
     def finish(self, message_id: int) -> int:
         return self.op.await_store_response(message_id, self.timeout)
@@ -641,28 +638,6 @@ def _release(store: Any) -> None:
     close = getattr(data, "close", None)
     if close is not None and not isinstance(data, (bytes, bytearray, memoryview, Dataset)):
         close()
-
-
-def _queue_pdus(channel: Any, context_id: int, command: bytes, data: Any) -> None:
-    """One message's P-DATA requests queued on the connection for its next write.
-    Command and data fitting one PDU (the common small Identifier) make one request
-    directly, the PDVs ``fragment_message`` would make; anything else goes through it."""
-    conn = channel.conn
-    limit = channel.negotiation.peer_max_pdu_length or DEFAULT_MAX_PDU_LENGTH
-    if data is None and PDV_OVERHEAD + len(command) <= limit and not len(command) & 1:
-        conn.send(PDataRequest([PDV(context_id, 3, command)]), flush=False)
-        return
-    if type(data) is bytes and data and not len(data) & 1 and \
-            2 * PDV_OVERHEAD + len(command) + len(data) <= limit:
-        conn.send(PDataRequest([PDV(context_id, 3, command), PDV(context_id, 2, data)]),
-                  flush=False)
-        return
-    queued = 0
-    for request in fragment_message(context_id, command, data, limit):
-        queued += sum(len(pdv.data) for pdv in request.pdvs)
-        conn.send(request, flush=queued >= _FLUSH_SIZE)
-        if queued >= _FLUSH_SIZE:
-            queued = 0
 
 
 DUPLICATE_SOP_INSTANCE = 0x0111  # PS3.7 C.5.8: a stored UID refused by on_duplicate="reject"
