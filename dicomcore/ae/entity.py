@@ -147,7 +147,8 @@ class ApplicationEntity:
             import os
 
             from .archive import Archive
-            from .services.qr import QueryRetrieveSCP, archive_handler
+            from .services.archive_store import archive_handler
+            from .services.qr import QueryRetrieveSCP
 
             if not isinstance(archive, Archive):
                 archive = Archive(archive)

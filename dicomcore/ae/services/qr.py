@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ...dataset import Dataset
@@ -389,8 +388,7 @@ class QueryRetrieveSCP:
             return
         sender = _GetSender(op, assoc.negotiation, self.dimse_timeout)
         total = len(instances)
-        completed = failures = warnings = 0
-        failed: list[str] = []
+        tally = _Tally()
         owed = None  # the Pending C-GET-RSP of the last sub-operation, sent with the next
         ready = None  # the next sub-operation, prepared while the requestor stored one
         try:
@@ -401,8 +399,8 @@ class QueryRetrieveSCP:
                 except Cancelled:
                     log.info("C-GET cancelled with %d of %d sub-operations left",
                              total - number, total)
-                    self._final(op, "get", CANCEL, failed=failed,
-                                counts=(total - number, completed, failures, warnings))
+                    self._final(op, "get", CANCEL, failed=tally.failed,
+                                counts=tally.counts(total - number))
                     return
                 prepared, ready = ready or sender.prepare(inst), None
                 try:
@@ -419,48 +417,39 @@ class QueryRetrieveSCP:
                     log.warning("C-GET sub-operation for %s failed: %s", inst[1], exc)
                     status = Status(0xC000, "storage")
                 owed = None  # sent, or dropped with a failed start (Pending is optional)
-                if status.category == "Success":
-                    completed += 1
-                elif status.category == "Warning":
-                    warnings += 1
-                else:
-                    failures += 1
-                    failed.append(inst[1])
+                tally.add(status, inst[1])
                 remaining = total - number - 1
                 if remaining:
-                    owed = (remaining, completed, failures, warnings)
+                    owed = tally.counts(remaining)
         finally:
             if ready is not None:
                 _release(ready[2])
-        self._done(op, "get", completed, failures, warnings, failed)
+        self._done(op, "get", tally)
 
-    def _done(self, op: _Operation, kind: str, completed: int, failures: int, warnings: int,
-              failed: list) -> None:
-        if failures == 0 and warnings == 0:
+    def _done(self, op: _Operation, kind: str, tally: "_Tally") -> None:
+        if tally.failures == 0 and tally.warnings == 0:
             status = SUCCESS
-        elif completed == 0 and warnings == 0:
+        elif tally.completed == 0 and tally.warnings == 0:
             status = UNABLE_TO_PERFORM_SUBOPS
         else:
             status = WARNING_SUBOPS
-        log.info("C-%s: %d completed, %d failed, %d warnings", kind.upper(), completed,
-                 failures, warnings)
-        self._final(op, kind, status, counts=(0, completed, failures, warnings),
-                    failed=failed)
+        log.info("C-%s: %d completed, %d failed, %d warnings", kind.upper(), tally.completed,
+                 tally.failures, tally.warnings)
+        self._final(op, kind, status, counts=tally.counts(0), failed=tally.failed)
 
     def _suboperations(self, op: _Operation, kind: str, instances: list,
                        store: Callable[[tuple], int]) -> None:
         rsp_class = CMoveRSP if kind == "move" else CGetRSP
         total = len(instances)
-        completed = failures = warnings = 0
-        failed: list[str] = []
+        tally = _Tally()
         for number, inst in enumerate(instances):
             try:
                 op.check()
             except Cancelled:
                 log.info("C-%s cancelled with %d of %d sub-operations left", kind.upper(),
                          total - number, total)
-                self._final(op, kind, CANCEL, failed=failed,
-                            counts=(total - number, completed, failures, warnings))
+                self._final(op, kind, CANCEL, failed=tally.failed,
+                            counts=tally.counts(total - number))
                 return
             try:
                 status = Status(store(inst))
@@ -470,29 +459,43 @@ class QueryRetrieveSCP:
                 status = Status(UNABLE_TO_PERFORM_SUBOPS)
                 log.warning("C-MOVE sub-association failed at %s", inst[1])
                 # the destination is gone: every remaining sub-operation fails
-                for rest in instances[number:]:
-                    failed.append(rest[1])
-                failures += total - number
+                tally.failed += [rest[1] for rest in instances[number:]]
+                tally.failures += total - number
                 break
             except (DicomError, OSError) as exc:
                 log.warning("C-%s sub-operation for %s failed: %s", kind.upper(), inst[1], exc)
                 status = Status(0xC000, "storage")
-            if status.category == "Success":
-                completed += 1
-            elif status.category == "Warning":
-                warnings += 1
-            else:
-                failures += 1
-                failed.append(inst[1])
+            tally.add(status, inst[1])
             remaining = total - number - 1
             if remaining:
                 op.send(rsp_class(message_id_being_responded_to=op.request.message_id,
                                   affected_sop_class_uid=op.request.affected_sop_class_uid,
                                   status=PENDING, number_of_remaining_suboperations=remaining,
-                                  number_of_completed_suboperations=completed,
-                                  number_of_failed_suboperations=failures,
-                                  number_of_warning_suboperations=warnings))
-        self._done(op, kind, completed, failures, warnings, failed)
+                                  number_of_completed_suboperations=tally.completed,
+                                  number_of_failed_suboperations=tally.failures,
+                                  number_of_warning_suboperations=tally.warnings))
+        self._done(op, kind, tally)
+
+
+class _Tally:
+    """The sub-operations' outcomes so far (PS3.4 C.4.2.1.5-6) and the UIDs that failed."""
+
+    def __init__(self) -> None:
+        self.completed = self.failures = self.warnings = 0
+        self.failed: list[str] = []
+
+    def add(self, status: Status, sop_instance_uid: str) -> None:
+        if status.category == "Success":
+            self.completed += 1
+        elif status.category == "Warning":
+            self.warnings += 1
+        else:
+            self.failures += 1
+            self.failed.append(sop_instance_uid)
+
+    def counts(self, remaining: int) -> tuple[int, int, int, int]:
+        """(remaining, completed, failed, warning), as ``_final`` and a Pending take them."""
+        return remaining, self.completed, self.failures, self.warnings
 
 
 class _GetSender:
@@ -638,93 +641,6 @@ def _release(store: Any) -> None:
     close = getattr(data, "close", None)
     if close is not None and not isinstance(data, (bytes, bytearray, memoryview, Dataset)):
         close()
-
-
-DUPLICATE_SOP_INSTANCE = 0x0111  # PS3.7 C.5.8: a stored UID refused by on_duplicate="reject"
-
-
-def archive_handler(archive: Any, then: Optional[Callable[[Any], Any]] = None
-                    ) -> Callable[[Any], Optional[int]]:
-    """A Storage SCP ``on_store`` handler that files each complete instance into
-    ``archive`` (indexed in the transaction that makes it visible), then calls ``then``
-    with the ``StoredInstance`` (its ``path`` now the archived file).
-
-    Statuses: Success, or the result of ``then``; 0111H (Duplicate SOP Instance) when
-    the archive's ``on_duplicate`` is "reject" and the UID is stored; C000H for a file
-    the archive cannot read or index (no UIDs); A700H when it cannot be written.
-
-    The same SOP Instance UID may arrive on several associations at once: the Storage
-    SCP then gives their files one name in the incoming folder.  Handlers for one UID
-    take turns, each first renaming the file there to a name of its own; one that
-    finds it gone (taken by the handler before) while the UID is archived answers as
-    for a duplicate: Success, or 0111H under "reject"; never a failure."""
-    import os
-
-    from ..archive import ArchiveError, DuplicateInstanceError
-
-    turns: dict[str, list] = {}  # SOP Instance UID -> [lock, handlers using it]
-    guard = threading.Lock()
-
-    def on_store(instance: Any) -> Optional[int]:
-        uid = instance.sop_instance_uid
-        with guard:
-            turn = turns.setdefault(uid, [threading.Lock(), 0])
-            turn[1] += 1
-        try:
-            with turn[0]:
-                status = _file(instance)
-        finally:
-            with guard:
-                turn[1] -= 1
-                if not turn[1]:
-                    del turns[uid]
-        if status is not None:
-            return status
-        return then(instance) if then is not None else None
-
-    def _file(instance: Any) -> Optional[int]:
-        # Claim the file under a name of our own first: another association's file of
-        # the same UID may take the shared name while this one is being filed.
-        claimed = f"{instance.path}.{uuid.uuid4().hex[:12]}.claimed"
-        try:
-            os.rename(instance.path, claimed)
-        except FileNotFoundError:
-            stored = archive.path_of(instance.sop_instance_uid)
-            if stored is None:
-                log.warning("not archived: %s is gone", instance.path)
-                return 0xC000
-            # filed by the association that stored the same UID at the same moment
-            log.info("%s arrived twice at once; filed once", instance.sop_instance_uid)
-            if getattr(archive, "on_duplicate", "replace") == "reject":
-                return DUPLICATE_SOP_INSTANCE
-            instance.path = stored
-            return None
-        except OSError as exc:
-            log.error("not archived: %s", exc)
-            _remove(instance.path)
-            return OUT_OF_RESOURCES
-        try:
-            instance.path = archive.add(claimed)  # moved into place (or discarded: "keep")
-            return None
-        except DuplicateInstanceError as exc:
-            log.info("not archived: %s", exc)
-            status = DUPLICATE_SOP_INSTANCE
-        except ArchiveError as exc:
-            log.warning("not archived: %s", exc)
-            status = 0xC000  # Error: cannot understand (no UIDs, unreadable)
-        except OSError as exc:
-            log.error("not archived: %s", exc)
-            status = OUT_OF_RESOURCES
-        _remove(claimed)
-        return status
-
-    def _remove(path: str) -> None:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-
-    return on_store
 
 
 def _short(exc: BaseException) -> str:
