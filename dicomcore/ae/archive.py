@@ -57,27 +57,15 @@ from ..dataset.encode import encode_dataset
 from ..dataset.part10 import read
 from ..dataset.vr import coerce
 from ..errors import DicomError
-from .matching import (LEVELS, NOT_MATCHED, Column, QueryError, _values, index_key,
+from .archive_schema import (ATTRIBUTES, COLUMNS, KEYED_VRS, LATEST_PATH, MODELS, PARENT,
+                             TABLES, UNIQUE, schema, vr_of_keyword)
+from .matching import (LEVELS, NOT_MATCHED, QueryError, _values, index_key,
                        index_value, match_dataset, return_keys, to_sql)
 from .rows import RowEncoder, sql_decides
 from .services.storage import safe_component
 
 log = logging.getLogger("dicomcore.archive")
 
-TABLES = {"PATIENT": "patient", "STUDY": "study", "SERIES": "series", "IMAGE": "instance"}
-PARENT = {"study": "patient", "series": "study", "instance": "series"}
-UNIQUE = {"PATIENT": "PatientID", "STUDY": "StudyInstanceUID",
-          "SERIES": "SeriesInstanceUID", "IMAGE": "SOPInstanceUID"}
-MODELS = {"patient": LEVELS, "study": LEVELS[1:]}
-# The indexed attributes of each level (C.6.1.1.2-5 unique, required and some optional keys).
-ATTRIBUTES = {
-    "PATIENT": ("PatientID", "PatientName", "PatientBirthDate", "PatientSex"),
-    "STUDY": ("StudyInstanceUID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID",
-              "StudyDescription", "ReferringPhysicianName"),
-    "SERIES": ("SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescription"),
-    "IMAGE": ("SOPInstanceUID", "SOPClassUID", "InstanceNumber"),
-}
-_KEYED = frozenset({"PN", "DA", "TM", "DT", "IS", "DS"})
 _SOP_CLASS, _SOP_INSTANCE, _QR_LEVEL = 0x00080016, 0x00080018, 0x00080052
 SCHEMA_VERSION = 1
 POLICIES = ("replace", "keep", "reject")
@@ -94,81 +82,6 @@ class DuplicateInstanceError(ArchiveError):
         super().__init__(f"SOP Instance {sop_instance_uid} is already stored as {path}")
         self.sop_instance_uid = sop_instance_uid
         self.path = path
-
-
-def _vr(keyword: str) -> str:
-    return dictionary.vr_of(dictionary.tag_for(keyword))
-
-
-def _schema() -> str:
-    parts = []
-    for level, table in TABLES.items():
-        cols = ["id INTEGER PRIMARY KEY"]
-        if table in PARENT:
-            cols.append(f"{PARENT[table]} INTEGER NOT NULL REFERENCES {PARENT[table]}(id)")
-        for keyword in ATTRIBUTES[level]:
-            unique = " UNIQUE" if keyword == UNIQUE[level] else ""
-            cols.append(f"{keyword} TEXT NOT NULL DEFAULT ''{unique}")
-            if _vr(keyword) in _KEYED:
-                cols.append(f"{keyword}_key")
-        if table == "instance":
-            cols += ["TransferSyntaxUID TEXT NOT NULL", "path TEXT NOT NULL UNIQUE",
-                     "size INTEGER NOT NULL"]
-        parts.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})")
-        if table in PARENT:
-            parts.append(f"CREATE INDEX IF NOT EXISTS {table}_{PARENT[table]} "
-                         f"ON {table}({PARENT[table]})")
-    for table, column in (("patient", "PatientName_key"), ("study", "StudyDate_key"),
-                          ("study", "AccessionNumber"), ("series", "Modality")):
-        parts.append(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})")
-    return ";\n".join(parts)
-
-
-def _columns() -> dict[str, Column]:
-    """Every queryable keyword: stored columns and values derived by subqueries."""
-    columns = {}
-    for level, table in TABLES.items():
-        for keyword in ATTRIBUTES[level]:
-            key = f"{table}.{keyword}_key" if _vr(keyword) in _KEYED else None
-            columns[keyword] = Column(f"{table}.{keyword}", level, key)
-    # C.3.4 additional attributes, computed when asked for.
-    counts = {
-        "NumberOfPatientRelatedStudies": ("PATIENT", "study WHERE study.patient = patient.id"),
-        "NumberOfPatientRelatedSeries": ("PATIENT", "series JOIN study s2 ON series.study = "
-                                         "s2.id WHERE s2.patient = patient.id"),
-        "NumberOfPatientRelatedInstances": ("PATIENT", "instance JOIN series s3 ON "
-                                            "instance.series = s3.id JOIN study s2 ON "
-                                            "s3.study = s2.id WHERE s2.patient = patient.id"),
-        "NumberOfStudyRelatedSeries": ("STUDY", "series WHERE series.study = study.id"),
-        "NumberOfStudyRelatedInstances": ("STUDY", "instance JOIN series s3 ON "
-                                          "instance.series = s3.id WHERE s3.study = study.id"),
-        "NumberOfSeriesRelatedInstances": ("SERIES", "instance WHERE instance.series = "
-                                           "series.id"),
-    }
-    for keyword, (level, source) in counts.items():
-        count = f"(SELECT COUNT(*) FROM {source})"
-        columns[keyword] = Column(f"CAST({count} AS TEXT)", level, count)
-    columns["ModalitiesInStudy"] = Column(
-        "(SELECT json_group_array(m) FROM (SELECT DISTINCT s3.Modality AS m FROM series s3 "
-        "WHERE s3.study = study.id AND s3.Modality != '' ORDER BY m))", "STUDY", multi=True)
-    columns["SOPClassesInStudy"] = Column(
-        "(SELECT json_group_array(c) FROM (SELECT DISTINCT i3.SOPClassUID AS c FROM instance "
-        "i3 JOIN series s3 ON i3.series = s3.id WHERE s3.study = study.id ORDER BY c))",
-        "STUDY", multi=True)
-    return columns
-
-
-COLUMNS = _columns()
-_LATEST = {  # the path of an entity's latest instance, for keys without a column
-    "PATIENT": "(SELECT i4.path FROM instance i4 JOIN series s4 ON i4.series = s4.id JOIN "
-               "study t4 ON s4.study = t4.id WHERE t4.patient = patient.id "
-               "ORDER BY i4.id DESC LIMIT 1)",
-    "STUDY": "(SELECT i4.path FROM instance i4 JOIN series s4 ON i4.series = s4.id "
-             "WHERE s4.study = study.id ORDER BY i4.id DESC LIMIT 1)",
-    "SERIES": "(SELECT i4.path FROM instance i4 WHERE i4.series = series.id "
-              "ORDER BY i4.id DESC LIMIT 1)",
-    "IMAGE": "instance.path",
-}
 
 
 _IDLE_CONNECTIONS = 8  # kept for the next threads (an association's thread each)
@@ -229,7 +142,7 @@ class Archive:
                 raise ArchiveError(f"{self.db_path}: index schema {version}, "
                                    f"this dicomcore knows {SCHEMA_VERSION}")
             db.execute("BEGIN IMMEDIATE")
-            for statement in _schema().split(";\n"):
+            for statement in schema().split(";\n"):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
@@ -481,7 +394,7 @@ class Archive:
                          for elem in _matched(keys))
         select = [f"{COLUMNS[kw].value}" for kw in shown]
         if needs_file:
-            select.append(_LATEST[level])
+            select.append(LATEST_PATH[level])
         sql = (f"SELECT {', '.join(select)} FROM {_joins(level)} WHERE {where} "
                f"ORDER BY {TABLES[level]}.id")
         return _Plan(sql, params, shown, needs_file, keys, level, above,
@@ -526,7 +439,7 @@ class Archive:
         instance below the entities the unique keys of ``query`` select (C-MOVE,
         C-GET: C.4.2.3.1).  Other keys are ignored (C.2.2.1.2: not allowed there)."""
         level = self._check(query, level, model, relational)
-        if not _values(query.get(UNIQUE[level]), _vr(UNIQUE[level])):
+        if not _values(query.get(UNIQUE[level]), vr_of_keyword(UNIQUE[level])):
             raise QueryError(f"a retrieve at {level} level needs {UNIQUE[level]}")
         keys = Dataset()
         for lv in LEVELS[:LEVELS.index(level) + 1]:
@@ -561,7 +474,7 @@ class Archive:
         if not relational:  # C.4.1.2.1: one value of each unique key above the level
             for above in MODELS[model][:MODELS[model].index(level)]:
                 keyword = UNIQUE[above]
-                values = _values(query.get(keyword), _vr(keyword))
+                values = _values(query.get(keyword), vr_of_keyword(keyword))
                 if len(values) != 1 or "*" in values[0] or "?" in values[0]:
                     raise QueryError(f"a hierarchical query at {level} level needs one "
                                      f"{keyword} value")
@@ -605,7 +518,7 @@ class _Plan:
         for keyword in self.above:  # C.4.1.3.1.1: the unique keys of the levels above (and
             # of this level, which a request is to contain anyway: C.4.1.2.1)
             if keyword not in found:
-                found.add(dictionary.tag_for(keyword), _vr(keyword),
+                found.add(dictionary.tag_for(keyword), vr_of_keyword(keyword),
                           candidate.get(keyword, ""))
         found.add(_QR_LEVEL, "CS", self.level)
         return found
@@ -617,9 +530,9 @@ def _rows_of(header: Dataset) -> dict[str, dict[str, Any]]:
         row: dict[str, Any] = {}
         for keyword in keywords:
             elem = header.get(keyword)
-            vr = header[keyword].vr if keyword in header else _vr(keyword)
+            vr = header[keyword].vr if keyword in header else vr_of_keyword(keyword)
             row[keyword] = index_value(elem, vr)
-            if _vr(keyword) in _KEYED:
+            if vr_of_keyword(keyword) in KEYED_VRS:
                 row[f"{keyword}_key"] = index_key(elem, vr)
         rows[level] = row
     return rows
@@ -689,7 +602,7 @@ def _for_level(query: Dataset, level: str) -> Dataset:
 
 def _set(candidate: Dataset, keyword: str, value: Any) -> None:
     tag = dictionary.tag_for(keyword)
-    vr = _vr(keyword)
+    vr = vr_of_keyword(keyword)
     if value in (None, "", "[]"):
         if tag in candidate:
             del candidate[tag]
