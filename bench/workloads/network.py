@@ -96,18 +96,24 @@ def peak_rss_mb(proc: subprocess.Popen) -> float:
     return float("nan")
 
 
-def _small_files(folder: Path, count: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+def tiny_image() -> dicomcore.Dataset:
+    """A Secondary Capture of 16x16 8-bit pixels: the small instance of every workload."""
     ds = dicomcore.Dataset()
     ds.SOPClassUID = SECONDARY_CAPTURE
-    ds.PatientName = "Bench^Small"
-    ds.PatientID = "B1"
-    ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.1078.70"
     ds.Modality = "OT"
     ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 8, 8, 7
     ds.SamplesPerPixel, ds.PixelRepresentation = 1, 0
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.PixelData = bytes(range(256))
+    return ds
+
+
+def _small_files(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    ds = tiny_image()
+    ds.PatientName = "Bench^Small"
+    ds.PatientID = "B1"
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.1078.70"
     files = []
     for n in range(count):
         ds.SOPInstanceUID = f"1.2.826.0.1.3680043.10.1078.71.{n}"

@@ -30,7 +30,8 @@ import dicomcore
 from dicomcore.ae import qr_contexts
 
 from ..harness import Contender, Result, measure
-from .network import EXPLICIT, SECONDARY_CAPTURE, _wait_for_port, dcmtk, free_port
+from .network import EXPLICIT, SECONDARY_CAPTURE, _wait_for_port, dcmtk, free_port,
+                      tiny_image
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "qr"
 PER_STUDY = 100
@@ -49,10 +50,8 @@ def _series_uid(s: int) -> str:
 
 def _write_files(folder: Path, studies: int) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    ds = dicomcore.Dataset()
+    ds = tiny_image()
     ds.SpecificCharacterSet = "ISO_IR 100"
-    ds.SOPClassUID = SECONDARY_CAPTURE
-    ds.Modality = "OT"
     ds.StudyDate = "20240131"
     ds.StudyTime = "120000"
     ds.AccessionNumber = ""
@@ -61,10 +60,6 @@ def _write_files(folder: Path, studies: int) -> list[Path]:
     ds.PatientSex = "O"
     ds.StudyID = "1"
     ds.SeriesNumber = "1"
-    ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 8, 8, 7
-    ds.SamplesPerPixel, ds.PixelRepresentation = 1, 0
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.PixelData = bytes(range(256))
     files = []
     for s in range(studies):
         ds.PatientName = f"Bench^Patient{s:03d}"
