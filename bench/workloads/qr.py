@@ -30,8 +30,8 @@ import dicomcore
 from dicomcore.ae import qr_contexts
 
 from ..harness import Contender, Result, measure
-from .network import EXPLICIT, SECONDARY_CAPTURE, _wait_for_port, dcmtk, free_port,
-                      tiny_image
+from .network import (EXPLICIT, SECONDARY_CAPTURE, _wait_for_port, dcmtk, free_port,
+                      tiny_image)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "qr"
 PER_STUDY = 100
