@@ -17,7 +17,9 @@ The driver (the transport layer) owns the socket and the clock::
 A driver may also set ``ul.value_sink``: then a large P-DATA-TF holding a
 single PDV is not assembled in memory; its value goes, piece by piece as it
 arrives, to the writer the sink returns (a storage SCP's file), and the
-P-DATA indication carries a ``DeliveredValue`` in its place.
+P-DATA indication carries a ``DeliveredValue`` in its place.  When that
+writer has a ``fileno()``, the driver may move the value's bytes from the
+socket to the file itself (``delivery_fd``, then ``value_received(n)``).
 
 Everything happens through ``statemachine.TRANSITIONS``; this class only
 classifies input into events, validates user primitives before anything
@@ -49,7 +51,7 @@ log = logging.getLogger("dicomcore.pdu")
 
 TRACE_LENGTH = 1024
 _SINGLE_PDV_HEAD = PDU_HEADER.size + PDV_HEADER.size  # a P-DATA-TF up to its first value
-_SCRATCH = 1 << 18  # the reused buffer a delivered value is received into
+_SCRATCH = 1 << 20  # the reused buffer a delivered value is received into
 
 # value_sink(context ID, control header, value length) -> a writer for that PDV value,
 # or None to receive it the usual way.  The writer is called with consecutive pieces
@@ -181,13 +183,36 @@ class UpperLayer:
     def receive_size(self) -> int | None:
         """How many bytes the driver should receive next, when it matters: between
         delivered values of one data set, only the next PDU's first 12 bytes, so
-        that its value too is received into the reused buffer (``get_buffer``)
-        and handed to the writer, never into new bytes; None: any."""
+        that its value too can go from the socket straight to the file; None: any."""
         if self._delivery is None and self._value_continues and self.value_sink is not None:
             buffered = len(self._buffer)
             if buffered < _SINGLE_PDV_HEAD:
                 return _SINGLE_PDV_HEAD - buffered
         return None
+
+    def delivery_fd(self) -> tuple[int, int] | None:
+        """(file descriptor, bytes left) when the value being delivered may be written
+        to that file by the driver directly (``os.splice``), else None."""
+        delivery = self._delivery
+        if delivery is None:
+            return None
+        fileno = getattr(delivery[0], "fileno", None)
+        return None if fileno is None else (fileno(), delivery[4])
+
+    def value_received(self, n: int, now: float) -> None:
+        """``n`` bytes of the value went to ``delivery_fd()``'s file straight from the
+        transport; 0 means the transport closed (Evt17)."""
+        self._now = now
+        if not n:
+            self._delivery = None
+            self._handle("Evt17", None)
+            return
+        delivery = self._delivery
+        if delivery is None or not 0 < n <= delivery[4]:
+            raise ValueError(f"value_received({n}) does not match the value being delivered")
+        delivery[4] -= n
+        if delivery[4] == 0:
+            self._deliver(memoryview(b""))
 
     def deadline(self) -> float | None:
         """When ARTIM expires, or None while it is stopped."""

@@ -7,7 +7,10 @@ Rules of this module:
 2. Everything the machine queues is written at once (``_flush``), as chunks
    through ``sendmsg``: P-DATA values are never joined into one buffer, and
    values that are regions of a file (``FileRegion``) go by ``os.sendfile``.
-3. A transport failure (reset, broken pipe, timeout past ARTIM) is fed to the
+3. A P-DATA value the machine delivers to a file (a storage SCP's) goes there
+   by ``os.splice`` or through the machine's reused buffer, whichever has cost
+   this connection less (``value_copy``): never assembled in memory.
+4. A transport failure (reset, broken pipe, timeout past ARTIM) is fed to the
    machine as what it is (Evt17, Evt18): the machine decides what follows.
 """
 from __future__ import annotations
@@ -25,12 +28,14 @@ from ..errors import NetworkError
 from ..pdu.buffer import FileRegion
 from ..pdu.primitives import AssociateRequest
 from ..pdu.upperlayer import UpperLayer
+from .value_copy import SpliceRefused, ValueCopier, thread_ns
 
 log = logging.getLogger("dicomcore.transport")
 
 RECV_SIZE = 1 << 20
 _RECV_INTO_MIN = 1 << 14  # below this, the rest of a PDU is received like anything else
 _SENDMSG_MAX = 512  # iovecs per sendmsg call (IOV_MAX is 1024 on Linux)
+_MSG_MORE = getattr(socket, "MSG_MORE", 0)
 
 
 class Connection:
@@ -50,6 +55,7 @@ class Connection:
         self.send_timeout = send_timeout
         self.closed = False
         self._queue: deque = deque()
+        self._copier = ValueCopier(sock)  # a delivered value's way to its file
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:  # not TCP (a socketpair in tests): nothing to tune
@@ -97,7 +103,7 @@ class Connection:
             if type(chunk) is not FileRegion:
                 batch.append(chunk if type(chunk) is memoryview else memoryview(chunk))
                 continue
-            self._write_batch(batch, tls)
+            self._write_batch(batch, tls, more=True)
             batch = []
             if tls:  # TLS encrypts in user space: read the region a block at a time
                 for start in range(0, len(chunk), RECV_SIZE):
@@ -106,14 +112,16 @@ class Connection:
                 _sendfile_all(self.sock, chunk)
         self._write_batch(batch, tls)
 
-    def _write_batch(self, batch: list[memoryview], tls: bool) -> None:
+    def _write_batch(self, batch: list[memoryview], tls: bool, more: bool = False) -> None:
         if not batch:
             return
         if tls:
             for chunk in batch:
                 self.sock.sendall(chunk)
         else:
-            _sendmsg_all(self.sock, batch)
+            # MSG_MORE before a file region: the PDU header leaves with the region's
+            # first bytes, not in a segment of its own (TCP_NODELAY is on).
+            _sendmsg_all(self.sock, batch, _MSG_MORE if more else 0)
 
     # --- input -------------------------------------------------------------------------
 
@@ -151,11 +159,20 @@ class Connection:
                 raise TimeoutError(f"no message from {self.peer} within {limit} s")
             self.sock.settimeout(None if wait_until is None else max(wait_until - now, 0.001))
             # The rest of a large PDU goes straight into the buffer the machine allocated
-            # for it (its length already checked), a value being delivered into the
-            # machine's reused buffer; anything else into new bytes.
-            buf = self.ul.get_buffer(_RECV_INTO_MIN)
+            # for it (its length already checked), a value being delivered to a file by
+            # splice or into the machine's reused buffer (ValueCopier picks); anything
+            # else into new bytes.
+            target = self.ul.delivery_fd()
+            spliced = target is not None and self._copier.prefers_splice()
+            buf = None if spliced else self.ul.get_buffer(_RECV_INTO_MIN)
+            started = thread_ns() if target is not None else 0
             try:
-                if buf is not None:
+                if spliced:
+                    assert target is not None
+                    n = self._spliced(*target)
+                    if n is None:
+                        continue
+                elif buf is not None:
                     n = self.sock.recv_into(buf)
                     buf.release()
                     self.ul.buffer_updated(n, time.monotonic())
@@ -163,6 +180,8 @@ class Connection:
                     data = self.sock.recv(self.ul.receive_size() or RECV_SIZE)
                     n = len(data)
                     self.ul.receive_data(data, time.monotonic())
+                if target is not None and n:
+                    self._copier.record(spliced, n, thread_ns() - started)
             except (socket.timeout, TimeoutError):
                 continue
             except OSError as exc:
@@ -173,6 +192,24 @@ class Connection:
                 self.closed = True
                 self._close_socket()
             self._flush()
+
+    def _spliced(self, fd: int, left: int) -> Optional[int]:
+        """Splice up to ``left`` bytes of the value being delivered into its file and
+        tell the machine; None if nothing had arrived after all."""
+        try:
+            n = self._copier.splice(fd, left)
+        except SpliceRefused as refused:  # the writer records the failure
+            if refused.written:
+                self.ul.value_received(refused.written, time.monotonic())
+            self.ul.receive_data(refused.rest, time.monotonic())
+            return len(refused.rest) + refused.written
+        if n is None:
+            return None
+        if n:
+            self.ul.value_received(n, time.monotonic())
+        else:
+            self.ul.receive_data(b"", time.monotonic())
+        return n
 
     def events(self, timeout: Optional[float] = None):
         """Iterate events until the connection closes."""
@@ -193,6 +230,7 @@ class Connection:
 
     def _close_socket(self) -> None:
         self.closed = True
+        self._copier.close()
         try:
             # shutdown() first: it wakes a recv() blocked in another thread, close() does not.
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -215,11 +253,11 @@ class Connection:
         self.close()
 
 
-def _sendmsg_all(sock: socket.socket, chunks: list[memoryview]) -> None:
+def _sendmsg_all(sock: socket.socket, chunks: list[memoryview], flags: int = 0) -> None:
     """Write every chunk; sendmsg may stop part way through any of them."""
     first = 0  # chunks[:first] are sent
     while first < len(chunks):
-        sent = sock.sendmsg(chunks[first:first + _SENDMSG_MAX])
+        sent = sock.sendmsg(chunks[first:first + _SENDMSG_MAX], (), flags)
         while sent:
             head = chunks[first]
             if sent >= len(head):

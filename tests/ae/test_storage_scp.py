@@ -7,6 +7,7 @@ the fixture; every wait has a deadline.
 from __future__ import annotations
 
 import gc
+import resource
 import struct
 import threading
 import time
@@ -21,6 +22,8 @@ from dicomcore.dimse import CEchoRQ, CStoreRQ, encode_command
 from dicomcore.errors import NetworkError
 from dicomcore.pdu.pdus import PDV
 from dicomcore.pdu.primitives import PDataRequest
+from dicomcore.transport import value_copy
+from dicomcore.transport.value_copy import ValueCopier
 
 from interop.netutil import (CT, EXPLICIT, HOST, IMPLICIT, MR, VERIFICATION, assert_same,
                              by_instance_uid, cli_env, dicom_files, dicomcore_cmd,
@@ -431,7 +434,8 @@ def test_a_flood_of_bad_peers_does_not_starve_a_good_one(out):
 @pytest.mark.parametrize("max_pdu", [16384, 131072, 1 << 20, 0])
 def test_large_instances_arrive_intact_at_every_pdu_size(tmp_path, out, max_pdu):
     """Files go out as FileRegions (os.sendfile) and their fragments into the file
-    as they arrive (UpperLayer.value_sink); whatever the PDU size, what is stored is what was sent."""
+    as they arrive (UpperLayer.value_sink); whatever the PDU size, what is stored is
+    what was sent."""
     paths = []
     for number, (rows, columns) in enumerate([(600, 600), (1024, 700), (8, 8)]):
         path = tmp_path / f"in{number}.dcm"
@@ -452,6 +456,75 @@ def test_large_instances_arrive_intact_at_every_pdu_size(tmp_path, out, max_pdu)
         if path.stat().st_size > 1 << 17:  # past the headers, byte for byte
             assert got.read_bytes()[-(1 << 16):] == path.read_bytes()[-(1 << 16):]
     assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("way", ["chosen", "splice", "recv"])
+@pytest.mark.parametrize("max_pdu", [1 << 20, 0])  # PDUs larger than a receive: delivered
+def test_delivered_values_reach_the_file_either_way(tmp_path, out, max_pdu, way, monkeypatch):
+    """A delivered value goes to its file by os.splice or through the reused buffer:
+    both while ValueCopier samples, or one way when forced; the file is the same."""
+    pieces = {True: 0, False: 0}  # pieces recorded, spliced or not
+    record = ValueCopier.record
+
+    def counted(self, spliced, n, ns):
+        pieces[spliced] += 1
+        record(self, spliced, n, ns)
+
+    monkeypatch.setattr(ValueCopier, "record", counted)
+    monkeypatch.setattr(value_copy, "SAMPLE", 1 << 20)  # sample both ways within 8 MiB
+    if way != "chosen":
+        monkeypatch.setattr(ValueCopier, "prefers_splice",
+                            lambda self: self.can_splice and way == "splice")
+    path = tmp_path / "eight.dcm"
+    dicomcore.write(path, make_instance(1, rows=2048, columns=2048), transfer_syntax=EXPLICIT)
+    with serving(dicomcore.ApplicationEntity("BIGSCP", max_pdu_length=max_pdu,
+                                             idle_timeout=20), storage_dir=str(out)) as server:
+        with _ae().associate(HOST, server.address[1], contexts=[(CT, [EXPLICIT])]) as assoc:
+            assert assoc.store(path) == 0
+    [got] = dicom_files(out)
+    assert_same(path, got)
+    assert got.read_bytes()[-(1 << 22):] == path.read_bytes()[-(1 << 22):]
+    assert leftovers(out) == []
+    assert (pieces[True] > 0) == (way != "recv")
+    assert (pieces[False] > 0) == (way != "splice")
+
+
+@pytest.mark.parametrize("way", ["splice", "recv"])
+def test_a_file_the_disk_refuses_is_answered_a700_and_not_kept(tmp_path, out, way,
+                                                                monkeypatch):
+    """The file system refuses part of a large instance (RLIMIT_FSIZE here, as a full
+    disk would): whichever way the value was going to the file, the C-STORE is
+    answered Out of Resources, nothing is left, and the association goes on."""
+    monkeypatch.setattr(ValueCopier, "prefers_splice",
+                        lambda self: self.can_splice and way == "splice")
+    refusals = []
+    splice = ValueCopier.splice
+
+    def watched(self, fd, left):
+        try:
+            return splice(self, fd, left)
+        except value_copy.SpliceRefused as refused:
+            refusals.append(len(refused.rest))
+            raise
+
+    monkeypatch.setattr(ValueCopier, "splice", watched)
+    big, small = tmp_path / "big.dcm", tmp_path / "small.dcm"
+    dicomcore.write(big, make_instance(1, rows=2048, columns=2048), transfer_syntax=EXPLICIT)
+    dicomcore.write(small, make_instance(2), transfer_syntax=EXPLICIT)
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    with serving(dicomcore.ApplicationEntity("FULL", max_pdu_length=1 << 20),
+                 storage_dir=str(out)) as server:
+        with _ae().associate(HOST, server.address[1], contexts=[(CT, [EXPLICIT])]) as assoc:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, limits[1]))
+            try:
+                status = assoc.store(big)
+            finally:
+                resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+            assert status == 0xA700
+            assert assoc.store(small) == 0
+    assert [p.name for p in dicom_files(out)] == [f"{dicomcore.read(small).SOPInstanceUID}.dcm"]
+    assert leftovers(out) == []
+    assert (len(refusals) == 1 and refusals[0] > 0) if way == "splice" else not refusals
 
 
 def test_refusal_by_size_limit_also_for_delivered_fragments(tmp_path, out):

@@ -1,9 +1,9 @@
 """Values delivered as they arrive (``UpperLayer.value_sink``): a large single-PDV
-P-DATA-TF goes to the sink's writer piece by piece, never assembled.
+P-DATA-TF goes to the sink's writer, or to its file by the driver, never assembled.
 
 What must hold whatever the chunking: the bytes that reach the "file" (written by
-the sink, or taken by the user from ordinary indications, in event order) are
-the data set's bytes in order; each delivered value is announced
+the sink, moved by the driver, or taken by the user from ordinary indications, in
+event order) are the data set's bytes in order; each delivered value is announced
 by an indication carrying its length; the state machine sees every PDU.
 """
 from __future__ import annotations
@@ -44,11 +44,13 @@ def _acceptor() -> UpperLayer:
 
 
 class _File:
-    """The sink: takes data fragments over 1,000 bytes."""
+    """The sink: takes data fragments over 1,000 bytes; ``fileno`` only if splicing."""
 
-    def __init__(self):
+    def __init__(self, splice: bool):
         self.data = bytearray()
         self.offers: list[tuple[int, int, int]] = []
+        if splice:
+            self.fileno = lambda: 99
 
     def __call__(self, piece: memoryview) -> None:
         self.data += piece
@@ -58,9 +60,9 @@ class _File:
         return self if not control & 1 and length > 1000 else None
 
 
-def _run(stream: bytes, sizes: list[int], *, into: bool, hinted: bool):
+def _run(stream: bytes, sizes: list[int], *, into: bool, splice: bool):
     acc = _acceptor()
-    file = _File()
+    file = _File(splice)
     acc.value_sink = file.sink
     delivered = []
     pos, i = 0, 0
@@ -77,14 +79,20 @@ def _run(stream: bytes, sizes: list[int], *, into: bool, hinted: bool):
     while pos < len(stream):
         size = sizes[i % len(sizes)]
         i += 1
-        buf = acc.get_buffer(1) if into else None
-        if buf is not None:
+        target = acc.delivery_fd() if splice else None
+        buf = acc.get_buffer(1) if into and target is None else None
+        if target is not None:  # the driver moves bytes to the file itself
+            _, left = target
+            n = min(size, left)
+            file.data += stream[pos:pos + n]
+            acc.value_received(n, 3)
+        elif buf is not None:
             n = min(len(buf), size)
             buf[:n] = stream[pos:pos + n]
             buf.release()
             acc.buffer_updated(n, 3)
         else:
-            hint = acc.receive_size() if hinted else None
+            hint = acc.receive_size()
             n = min(size, hint) if hint else size
             acc.receive_data(stream[pos:pos + n], 3)
         pos += n
@@ -98,9 +106,9 @@ STREAM, DATA = _stream(SIZES)
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(1, 1 << 19), min_size=1, max_size=6).filter(
     lambda sizes: sum(sizes) > 4000), st.booleans(), st.booleans())
-def test_delivered_bytes_arrive_in_order_whatever_the_chunking(sizes, into, hinted):
+def test_delivered_bytes_arrive_in_order_whatever_the_chunking(sizes, into, splice):
     stream, data = STREAM, DATA
-    acc, file, delivered = _run(stream, sizes, into=into, hinted=hinted)
+    acc, file, delivered = _run(stream, sizes, into=into, splice=splice)
     assert bytes(file.data) == data
     assert acc.trace[-1][:2] == ("Sta6", "Evt12")
     assert all(n in SIZES and n > 1000 for n in delivered)
@@ -109,7 +117,7 @@ def test_delivered_bytes_arrive_in_order_whatever_the_chunking(sizes, into, hint
 def test_one_big_chunk_delivers_nothing_but_loses_nothing():
     """PDUs lying whole in what was received are handed over as views, as before."""
     stream, data = _stream(SIZES)
-    acc, file, delivered = _run(stream, [len(stream)], into=False, hinted=False)
+    acc, file, delivered = _run(stream, [len(stream)], into=False, splice=False)
     assert bytes(file.data) == data and delivered == []
 
 
@@ -117,7 +125,7 @@ def test_small_chunks_deliver_every_large_fragment():
     """A PDU that starts beside indications the user has not taken (the command's)
     waits, unassembled, for the next bytes: then the sink is offered it too."""
     stream, data = _stream(SIZES)
-    acc, file, delivered = _run(stream, [8192], into=True, hinted=True)
+    acc, file, delivered = _run(stream, [8192], into=True, splice=True)
     assert bytes(file.data) == data
     assert delivered == [70000, 200000, 4000, 131072]
 

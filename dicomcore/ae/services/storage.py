@@ -134,7 +134,7 @@ class Receiving:
         # them there instead of opening the file again (most instances are small).
         self.kept: Optional[bytearray] = bytearray()
         fd, self.temp = _new_part_file(scp.folder)
-        # Unbuffered: the header and each fragment are written once, and fragments are large.
+        # Unbuffered: the transport may append to the descriptor itself (os.splice).
         self.file = os.fdopen(fd, "wb", buffering=0)
         try:
             for chunk in self._header():
@@ -161,7 +161,7 @@ class Receiving:
         if self.received + length <= _KEEP_IN_MEMORY:
             return None  # small: kept in memory for the check, as usual
         self.kept = None
-        return self._write_through
+        return _Append(self)
 
     def _write_through(self, piece: memoryview) -> None:
         if self.status is None:
@@ -273,6 +273,22 @@ def _write_all(file: Any, data: Any) -> None:
     view = memoryview(data)
     while len(view):
         view = view[file.write(view):]
+
+
+class _Append:
+    """The value writer ``Receiving.value_sink`` hands out: appends to the file;
+    its ``fileno`` lets the transport splice from the socket to the file."""
+
+    __slots__ = ("receiving",)
+
+    def __init__(self, receiving: Receiving):
+        self.receiving = receiving
+
+    def __call__(self, piece: memoryview) -> None:
+        self.receiving._write_through(piece)
+
+    def fileno(self) -> int:
+        return self.receiving.file.fileno()
 
 
 def _remove(path: str) -> None:
