@@ -390,9 +390,10 @@ def _open(source: Any) -> tuple[BinaryIO, bool]:
 
 
 class _FileBody:
-    """The rest of a regular file as one ``FileRegion`` (sent by ``os.sendfile``,
-    never read into memory), padded to even length; closed by ``store``
-    once sent, not when iterated: the region is written after iteration."""
+    """The rest of a regular file as one ``FileRegion`` (read by the transport a
+    piece at a time as it sends, never whole into memory), padded to even length;
+    closed by ``store`` once sent, not when iterated: the region is written after
+    iteration."""
 
     def __init__(self, handle: BinaryIO, offset: int, size: int, close: bool):
         self.handle, self.offset, self.size, self._close = handle, offset, size, close

@@ -273,8 +273,8 @@ class DeliveredValue:
 
 class FileRegion:
     """Bytes of an open file that are to be sent, not yet read: a P-DATA value
-    the transport hands to ``os.sendfile`` (the kernel copies from the page
-    cache to the socket), or reads itself where it cannot (TLS).  Slicing
+    the transport reads a piece at a time into its reused send buffer as it
+    sends, so that a data set of any size goes out in bounded memory.  Slicing
     gives smaller regions; the file descriptor must stay open until sent."""
 
     __slots__ = ("fd", "offset", "length")

@@ -6,7 +6,8 @@ Rules of this module:
    costs no CPU and a late one is noticed on time.
 2. Everything the machine queues is written at once (``_flush``), as chunks
    through ``sendmsg``: P-DATA values are never joined into one buffer, and
-   values that are regions of a file (``FileRegion``) go by ``os.sendfile``.
+   values that are regions of a file (``FileRegion``) are read a piece at a
+   time into one reused buffer: memory stays bounded whatever the file size.
 3. A P-DATA value the machine delivers to a file (a storage SCP's) goes there
    by ``os.splice`` or through the machine's reused buffer, whichever has cost
    this connection less (``value_copy``): never assembled in memory.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import select
 import socket
 from collections import deque
 import ssl
@@ -35,7 +35,6 @@ log = logging.getLogger("dicomcore.transport")
 RECV_SIZE = 1 << 20
 _RECV_INTO_MIN = 1 << 14  # below this, the rest of a PDU is received like anything else
 _SENDMSG_MAX = 512  # iovecs per sendmsg call (IOV_MAX is 1024 on Linux)
-_MSG_MORE = getattr(socket, "MSG_MORE", 0)
 
 
 class Connection:
@@ -56,6 +55,7 @@ class Connection:
         self.closed = False
         self._queue: deque = deque()
         self._copier = ValueCopier(sock)  # a delivered value's way to its file
+        self._send_buffer: Optional[memoryview] = None  # file regions are read into it
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:  # not TCP (a socketpair in tests): nothing to tune
@@ -103,25 +103,34 @@ class Connection:
             if type(chunk) is not FileRegion:
                 batch.append(chunk if type(chunk) is memoryview else memoryview(chunk))
                 continue
-            self._write_batch(batch, tls, more=True)
-            batch = []
-            if tls:  # TLS encrypts in user space: read the region a block at a time
-                for start in range(0, len(chunk), RECV_SIZE):
-                    self.sock.sendall(_read_region(chunk[start:start + RECV_SIZE]))
-            else:
-                _sendfile_all(self.sock, chunk)
+            # A file region is read into the reused send buffer a piece at a time, each
+            # piece sent with what precedes it.  Not os.sendfile: measured against our
+            # own storage SCP, the receiver copies bytes this process has just written
+            # (still in the CPU's cache) faster than page-cache pages nobody touched,
+            # the copying is shared between two CPUs, and the receiver never sees our
+            # file's page offsets, which can be the slow alignment for its memcpy
+            # (value_copy).  1,500-1,870 MB/s against 950-1,530 for a 256 MB file.
+            buf = self._send_buffer
+            if buf is None:
+                buf = self._send_buffer = memoryview(bytearray(RECV_SIZE))
+            offset, left = chunk.offset, chunk.length
+            while left:
+                n = _pread_into(chunk.fd, buf[:min(left, len(buf))], offset)
+                batch.append(buf[:n])
+                self._write_batch(batch, tls)
+                batch = []
+                offset += n
+                left -= n
         self._write_batch(batch, tls)
 
-    def _write_batch(self, batch: list[memoryview], tls: bool, more: bool = False) -> None:
+    def _write_batch(self, batch: list[memoryview], tls: bool) -> None:
         if not batch:
             return
         if tls:
             for chunk in batch:
                 self.sock.sendall(chunk)
         else:
-            # MSG_MORE before a file region: the PDU header leaves with the region's
-            # first bytes, not in a segment of its own (TCP_NODELAY is on).
-            _sendmsg_all(self.sock, batch, _MSG_MORE if more else 0)
+            _sendmsg_all(self.sock, batch)
 
     # --- input -------------------------------------------------------------------------
 
@@ -253,11 +262,11 @@ class Connection:
         self.close()
 
 
-def _sendmsg_all(sock: socket.socket, chunks: list[memoryview], flags: int = 0) -> None:
+def _sendmsg_all(sock: socket.socket, chunks: list[memoryview]) -> None:
     """Write every chunk; sendmsg may stop part way through any of them."""
     first = 0  # chunks[:first] are sent
     while first < len(chunks):
-        sent = sock.sendmsg(chunks[first:first + _SENDMSG_MAX], (), flags)
+        sent = sock.sendmsg(chunks[first:first + _SENDMSG_MAX])
         while sent:
             head = chunks[first]
             if sent >= len(head):
@@ -268,36 +277,11 @@ def _sendmsg_all(sock: socket.socket, chunks: list[memoryview], flags: int = 0) 
                 sent = 0
 
 
-def _read_region(region: FileRegion) -> bytes:
-    parts, offset, left = [], region.offset, region.length
-    while left:
-        piece = os.pread(region.fd, left, offset)
-        if not piece:
-            raise OSError(f"the file ended {left} bytes before its region did")
-        parts.append(piece)
-        offset += len(piece)
-        left -= len(piece)
-    return b"".join(parts)
-
-
-def _sendfile_all(sock: socket.socket, region: FileRegion) -> None:
-    """``os.sendfile`` the whole region, waiting (up to the socket's timeout) while
-    the socket's buffer is full: a socket with a timeout is non-blocking."""
-    out, offset, left = sock.fileno(), region.offset, region.length
-    timeout = sock.gettimeout()
-    while left:
-        try:
-            sent = os.sendfile(out, region.fd, offset, left)
-        except BlockingIOError:
-            poller = select.poll()
-            poller.register(out, select.POLLOUT)
-            if not poller.poll(None if timeout is None else int(timeout * 1000) + 1):
-                raise TimeoutError("the peer stopped reading") from None
-            continue
-        if not sent:
-            raise OSError(f"the file ended {left} bytes before its region did")
-        offset += sent
-        left -= sent
+def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+    n = os.preadv(fd, [view], offset)
+    if not n:
+        raise OSError(f"the file ended at offset {offset}, before its region did")
+    return n
 
 
 def connect(host: str, port: int, request: AssociateRequest, *,

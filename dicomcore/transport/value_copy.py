@@ -11,9 +11,8 @@ There are two ways, and neither is always the cheaper:
   that ``memcpy`` runs at half speed when the file offset is 1 to 31 bytes
   ahead of the source's page offset (modulo 4096): exactly what happens when
   the peer ``sendfile``\\ s from a file whose meta information is a few bytes
-  shorter than the one we write (a file written by dicomcore, for one: ours
-  adds the Source AE Title).  The source's page offsets cannot be seen from
-  user space.
+  shorter than the one we write (one written by dicomcore, say: ours adds the
+  Source AE Title).  The source's page offsets cannot be seen from user space.
 
 So ``ValueCopier`` times both on the first megabytes of a connection (CPU time
 of this thread, which excludes waiting) and then uses the cheaper one, still

@@ -429,11 +429,11 @@ def test_a_flood_of_bad_peers_does_not_starve_a_good_one(out):
             assert assoc.echo() == 0
 
 
-# --- large instances: sendfile out, values delivered to the file as they arrive -------------
+# --- large instances: file regions out, values delivered to the file as they arrive --------
 
 @pytest.mark.parametrize("max_pdu", [16384, 131072, 1 << 20, 0])
 def test_large_instances_arrive_intact_at_every_pdu_size(tmp_path, out, max_pdu):
-    """Files go out as FileRegions (os.sendfile) and their fragments into the file
+    """Files go out as FileRegions (read as they are sent) and their fragments into the file
     as they arrive (UpperLayer.value_sink); whatever the PDU size, what is stored is
     what was sent."""
     paths = []

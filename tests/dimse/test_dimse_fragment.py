@@ -248,7 +248,7 @@ def test_a_dataset_object_roundtrips_through_fragments():
     assert back.PatientName == "Doe^John" and len(back.PixelData) == 3000
 
 
-# --- file regions: fragments of a file the transport sends with os.sendfile ---------------
+# --- file regions: fragments of a file the transport reads as it sends --------------------
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 

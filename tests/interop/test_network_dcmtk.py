@@ -309,12 +309,12 @@ def test_in_process_tls_server_with_dcmtk_echoscu(certs):
             assert assoc.echo() == 0
 
 
-# --- large instances: sendfile out, splice in ---------------------------------------------
+# --- large instances: file regions out, values delivered to the file in ------------------
 
 def test_large_instances_both_ways_with_dcmtk(tmp_path):
     """A 2 MiB instance from DCMTK storescu to our storescp (its fragments go from the
-    socket to the file as they arrive), and from ``dicomcore store`` (the file sent
-    with sendfile) to DCMTK storescp: both stored intact."""
+    socket to the file as they arrive), and from ``dicomcore store`` (the file read
+    a piece at a time as it is sent) to DCMTK storescp: both stored intact."""
     path = _write(tmp_path / "send", "large.dcm", make_instance(5, rows=1024, columns=1024),
                   EXPLICIT)
     ours = tmp_path / "ours"
@@ -337,8 +337,8 @@ def test_large_instances_both_ways_with_dcmtk(tmp_path):
 
 
 def test_large_instance_over_tls(certs, tmp_path):
-    """Over TLS the file is read block by block (no sendfile) and received without
-    splice; what arrives is still what was sent."""
+    """Over TLS the file is read a piece at a time and received without splice;
+    what arrives is still what was sent."""
     path = _write(tmp_path / "send", "large-tls.dcm",
                   make_instance(6, rows=1024, columns=512), EXPLICIT)
     out = tmp_path / "tls-large"
