@@ -176,8 +176,7 @@ class Connection:
             buf = None if spliced else self.ul.get_buffer(_RECV_INTO_MIN)
             started = thread_ns() if target is not None else 0
             try:
-                if spliced:
-                    assert target is not None
+                if target is not None and spliced:
                     n = self._spliced(*target)
                     if n is None:
                         continue
@@ -212,12 +211,8 @@ class Connection:
                 self.ul.value_received(refused.written, time.monotonic())
             self.ul.receive_data(refused.rest, time.monotonic())
             return len(refused.rest) + refused.written
-        if n is None:
-            return None
-        if n:
-            self.ul.value_received(n, time.monotonic())
-        else:
-            self.ul.receive_data(b"", time.monotonic())
+        if n is not None:
+            self.ul.value_received(n, time.monotonic())  # 0: the peer closed
         return n
 
     def events(self, timeout: Optional[float] = None):
