@@ -7,6 +7,7 @@ the fixture; every wait has a deadline.
 from __future__ import annotations
 
 import gc
+import os
 import resource
 import struct
 import threading
@@ -148,6 +149,46 @@ def test_peer_gone_mid_store_leaves_no_file(scp, out, ending):
     # the server serves the next association
     with _assoc(scp) as again:
         assert again.echo() == 0
+        assert again.store(ds) == 0
+    assert_same(ds, dicom_files(out)[0])
+
+
+@pytest.mark.parametrize("way", ["splice", "recv"])
+def test_peer_gone_mid_delivered_value_leaves_no_file(scp, out, way, monkeypatch):
+    """The peer announces a 200 KB fragment, sends part of it and closes: whichever
+    way the value was going to the file, nothing complete-looking is left, no pipe
+    or descriptor outlives the association, and the server goes on."""
+    monkeypatch.setattr(ValueCopier, "prefers_splice",
+                        lambda self: self.can_splice and way == "splice")
+    ways = []  # spliced or not, piece by piece
+    record = ValueCopier.record
+
+    def counted(self, spliced, n, ns):
+        ways.append(spliced)
+        record(self, spliced, n, ns)
+
+    monkeypatch.setattr(ValueCopier, "record", counted)
+    before = len(os.listdir("/proc/self/fd"))
+    ds = make_instance(1, rows=512, columns=512)
+    data = _encoded(ds)
+    assoc = _assoc(scp)
+    context = _raw_store(assoc, ds, data[:100_000], last=False)  # past what is kept in memory
+    _poll(lambda: any(p.stat().st_size > 100_000 for p in out.glob(".*.part")),
+          what="the first fragment written")
+    value = data[100_000:300_000]
+    header = struct.pack(">BBIIBB", 0x04, 0, len(value) + 6, len(value) + 2, context, 0x00)
+    assoc.conn.sock.sendall(header + value[:50_000])  # the SCP starts delivering this value
+    _poll(lambda: any(p.stat().st_size > 150_000 for p in out.glob(".*.part")),
+          what="the value's first bytes written")
+    assoc.conn.sock.sendall(value[50_000:150_000])  # these go the forced way
+    _poll(lambda: any(p.stat().st_size > 250_000 for p in out.glob(".*.part")),
+          what="more of the value written")
+    assoc.conn.close()
+    _poll(lambda: not leftovers(out) and scp.active == 0, what="temporary file removed")
+    assert not dicom_files(out)
+    _poll(lambda: len(os.listdir("/proc/self/fd")) <= before, what="descriptors closed")
+    assert ways and set(ways) == {way == "splice"}
+    with _assoc(scp) as again:
         assert again.store(ds) == 0
     assert_same(ds, dicom_files(out)[0])
 
