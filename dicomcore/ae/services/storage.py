@@ -25,6 +25,7 @@ from ...dataset.part10 import file_header, read
 from ...dimse import CStoreRQ, Status
 from ...errors import DicomError
 from ...pdu.buffer import DeliveredValue
+from .preallocate import preallocate
 
 log = logging.getLogger("dicomcore.storage")
 
@@ -161,6 +162,9 @@ class Receiving:
         if self.received + length <= _KEEP_IN_MEMORY:
             return None  # small: kept in memory for the check, as usual
         self.kept = None
+        # Everything before this value is in the file already (the machine offers a
+        # value only once earlier fragments are taken), so it goes at the position.
+        preallocate(self.file.fileno(), self.file.tell(), length)
         return _Append(self)
 
     def _write_through(self, piece: memoryview) -> None:
