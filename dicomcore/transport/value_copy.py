@@ -7,9 +7,10 @@ There are two ways, and neither is always the cheaper:
   bytes sit in memory.
 - ``os.splice``: the socket's pages are moved into a pipe without copying,
   then copied once, pipe to page cache, by the kernel's ``memcpy``.  Usually
-  the cheaper by a fifth (0.58-0.70 against 0.75 ns a byte, measured).  But on some CPUs (measured on AMD EPYC, Linux 6.18)
-  that ``memcpy`` runs at half speed when the file offset is 1 to 31 bytes
-  ahead of the source's page offset (modulo 4096): exactly what happens when
+  the cheaper by a fifth (measured: 0.58-0.70 against 0.75 ns a byte).  But on
+  some CPUs (measured on AMD EPYC, Linux 6.18) that ``memcpy`` runs at half
+  speed when the file offset is 1 to 31 bytes ahead of the source's page
+  offset (modulo 4096): exactly what happens when
   the peer ``sendfile``\\ s from a file whose meta information is a few bytes
   shorter than the one we write (one written by dicomcore, say: ours adds the
   Source AE Title).  The source's page offsets cannot be seen from user space.
