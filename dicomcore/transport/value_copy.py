@@ -10,10 +10,10 @@ There are two ways, and neither is always the cheaper:
   the cheaper by a fifth (measured: 0.58-0.70 against 0.75 ns a byte).  But on
   some CPUs (measured on AMD EPYC, Linux 6.18) that ``memcpy`` runs at half
   speed when the file offset is 1 to 31 bytes ahead of the source's page
-  offset (modulo 4096): exactly what happens when
-  the peer ``sendfile``\\ s from a file whose meta information is a few bytes
-  shorter than the one we write (one written by dicomcore, say: ours adds the
-  Source AE Title).  The source's page offsets cannot be seen from user space.
+  offset (modulo 4096): exactly what happens when the peer ``sendfile``\\ s
+  from a file whose meta information is a few bytes shorter than the one we
+  write (one written by dicomcore, say: ours adds the Source AE Title).  The
+  source's page offsets cannot be seen from user space.
 
 So ``ValueCopier`` times both on the first megabytes of a connection (CPU time
 of this thread, which excludes waiting) and then uses the cheaper one, still
