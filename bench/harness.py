@@ -24,8 +24,9 @@ class Contender:
 class Result:
     workload: str
     unit: str
-    rates: dict = field(default_factory=dict)  # contender -> median units per second
+    rates: dict = field(default_factory=dict)  # contender -> units per second
     notes: list = field(default_factory=list)
+    statistic: str = "median"  # of the repeats, what ``rates`` holds
 
     def ratios(self, reference: str = "dicomcore") -> dict:
         base = self.rates.get(reference)
@@ -51,7 +52,7 @@ def measure(workload: str, unit: str, contenders: list[Contender], repeats: int 
 
 
 def report(result: Result, reference: str = "dicomcore") -> str:
-    lines = [f"== {result.workload} ({result.unit}/s, median) =="]
+    lines = [f"== {result.workload} ({result.unit}/s, {result.statistic}) =="]
     base = result.rates.get(reference)
     for name, rate in sorted(result.rates.items(), key=lambda kv: -kv[1]):
         ratio = f"  dicomcore is {base / rate:5.2f}x" if base and name != reference else ""
