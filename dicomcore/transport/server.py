@@ -4,8 +4,10 @@ Each accepted connection gets its own ``UpperLayer`` and thread running the
 ``handler``.  Past ``max_associations`` a newcomer is still answered
 properly, with an A-ASSOCIATE-RJ "local limit exceeded" (PS3.8 Table 9-21:
 result 2 transient, source 3, reason 2), by a small pool of rejecting
-threads; past that too, the connection is closed at once.  A handler that
-fails is logged and its connection closed; the server keeps serving.
+threads; past that too, the connection is closed at once.  Associations that
+have ended and only wait for the peer to close do not count, up to as many
+again.  A handler that fails is logged and its connection closed; the server
+keeps serving.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from .connection import Connection
 log = logging.getLogger("dicomcore.transport")
 
 Handler = Callable[[Connection], None]
+_ENDED = ("Sta1", "Sta13")  # PS3.8 9.2: idle, or awaiting the transport's close
 
 
 class Server:
@@ -102,14 +105,24 @@ class Server:
 
     @property
     def active(self) -> int:
+        """Associations in progress (not those ended, waiting for the peer to close)."""
         with self._lock:
-            return len(self._active)
+            return len(self._active) - self._ended()
+
+    def _ended(self) -> int:
+        return sum(1 for conn in self._active if conn.closed or conn.ul.state in _ENDED)
 
     # --- per connection ----------------------------------------------------------------
 
     def _dispatch(self, sock: socket.socket, peer: Any) -> None:
         with self._lock:
-            if len(self._active) < self.max_associations:
+            # An association that has ended (released or aborted, Sta13: only the peer's
+            # close is awaited, ARTIM-bounded) no longer counts: a client releasing and
+            # associating again at once must not find its own last one in the way.  At
+            # most as many again may linger so, so that peers that never close cannot
+            # pile up threads.
+            if len(self._active) - self._ended() < self.max_associations and \
+                    len(self._active) < 2 * self.max_associations:
                 target = self._serve
             elif self._rejecting < self.max_associations:
                 self._rejecting += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from dicomcore.pdu.primitives import (AssociateConfirmation, AssociateIndication
                                       PDataRequest, ReleaseConfirmation, ReleaseIndication,
                                       ReleaseRequest, ReleaseResponse)
 from dicomcore.pdu.pdus import PDV
+from dicomcore.pdu.primitives import request_to_pdu
 from dicomcore.transport import Server, client_context, connect, server_context
 
 VERIFICATION = "1.2.840.10008.1.1"
@@ -94,6 +96,48 @@ def test_many_sequential_associations_leave_no_threads(server):
     for _ in range(20):
         _roundtrip_and_release(_associate(server.address))
     assert threading.active_count() <= before + 1
+
+
+def _released_but_open(address) -> socket.socket:
+    """A peer that associates and releases by hand, then keeps its socket open: the
+    server's side waits in Sta13 for a close that does not come (ARTIM-bounded)."""
+    sock = socket.create_connection(address, timeout=5)
+    sock.sendall(request_to_pdu(_request()).encode())
+    assert sock.recv(1) == b"\x02"  # A-ASSOCIATE-AC
+    sock.settimeout(0.5)
+    try:  # the rest of the AC
+        while sock.recv(65536):
+            pass
+    except socket.timeout:
+        pass
+    sock.settimeout(5)
+    sock.sendall(bytes([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]))  # A-RELEASE-RQ
+    assert sock.recv(10)[:1] == b"\x06"  # A-RELEASE-RP
+    return sock
+
+
+def test_an_ended_association_does_not_count_against_the_limit():
+    """With room for one association, a peer that has released but not yet closed does
+    not keep the next one out; ended ones have a bound of their own."""
+    srv = Server("127.0.0.1", 0, echo_handler, max_associations=1, artim_timeout=5).start()
+    lingering = []
+    try:
+        lingering.append(_released_but_open(srv.address))
+        _roundtrip_and_release(_associate(srv.address))  # accepted: the first has ended
+        for _ in range(200):  # until the server has let that one go (bounded: 10 s)
+            if len(srv._active) == 1:
+                break
+            time.sleep(0.05)
+        lingering.append(_released_but_open(srv.address))  # now two have ended
+        conn = connect(*srv.address, _request(), timeout=5)
+        refused = conn.next_event(timeout=5)
+        conn.close()
+        assert isinstance(refused, AssociateConfirmation) and not refused.accepted
+        assert (refused.result, refused.source, refused.reason) == (2, 3, 2)
+    finally:
+        for sock in lingering:
+            sock.close()
+        srv.shutdown()
 
 
 def test_ipv6_loopback():
