@@ -119,7 +119,7 @@ class Server:
             # An association that has ended (released or aborted, Sta13: only the peer's
             # close is awaited, ARTIM-bounded) no longer counts: a client releasing and
             # associating again at once must not find its own last one in the way.  At
-            # most as many again may linger so, so that peers that never close cannot
+            # most as many again may linger like this: peers that never close cannot
             # pile up threads.
             if len(self._active) - self._ended() < self.max_associations and \
                     len(self._active) < 2 * self.max_associations:
