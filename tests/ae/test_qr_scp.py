@@ -124,6 +124,14 @@ def query(level: str, **keys) -> Dataset:
 
 # --- fixtures ---------------------------------------------------------------------------
 
+def _indexed(folder: Path, paths) -> Path:
+    """An archive in ``folder`` holding copies of the files at ``paths``."""
+    with Archive(str(folder), durable=False) as archive:
+        for path in paths:
+            archive.add(str(path), copy=True)
+    return folder
+
+
 @pytest.fixture
 def archive_data(tmp_path):
     """Two patients: P1 with a study of two CT series (3 images), P2 with one MR study."""
@@ -145,10 +153,7 @@ def archive_data(tmp_path):
     path = src / "mr.dcm"
     dicomcore.write(path, ds, transfer_syntax=EXPLICIT)
     files[str(ds.SOPInstanceUID)] = path
-    folder = tmp_path / "db"
-    with Archive(str(folder), durable=False) as archive:
-        for path in files.values():
-            archive.add(str(path), copy=True)
+    folder = _indexed(tmp_path / "db", files.values())
     return folder, files, (s1, s2, series)
 
 
@@ -728,10 +733,7 @@ def test_get_of_large_instances_sends_them_whole(tmp_path):
         path = src / f"big{n}.dcm"
         dicomcore.write(path, ds, transfer_syntax=EXPLICIT)
         files[str(ds.SOPInstanceUID)] = path
-    folder = tmp_path / "db"
-    with Archive(str(folder), durable=False) as archive:
-        for path in files.values():
-            archive.add(str(path), copy=True)
+    folder = _indexed(tmp_path / "db", files.values())
     ae = dicomcore.ApplicationEntity("ARCHIVE", acse_timeout=10, idle_timeout=20)
     with serving(ae, archive=str(folder)) as server:
         with Scu(server.address[1]) as scu:

@@ -7,10 +7,8 @@ from hypothesis import given, settings, strategies as st
 from dicomcore.pdu.buffer import PDU_HEADER, ReceiveBuffer
 from dicomcore.errors import PDUError
 from dicomcore.pdu.pdus import PDV, AAbort, AReleaseRQ, PDataTF
-from dicomcore.pdu.primitives import request_to_pdu
-from dicomcore.pdu.upperlayer import UpperLayer
 
-from ul_helpers import accept, request
+from ul_helpers import open_acceptor
 
 
 def _pdata(n: int, fill: int) -> bytes:
@@ -20,20 +18,10 @@ def _pdata(n: int, fill: int) -> bytes:
 STREAM = _pdata(70000, 1) + _pdata(10, 2) + _pdata(200000, 3) + AReleaseRQ().encode()
 
 
-def _acceptor() -> UpperLayer:
-    acc = UpperLayer()
-    acc.connection_open(0)
-    acc.receive_data(request_to_pdu(request(max_length=0)).encode(), 1)
-    acc.send(accept(max_length=0), 2)
-    acc.events()
-    acc.data_to_send()
-    return acc
-
-
 def _feed(sizes: list[int], into_min: int | None) -> tuple[list, list]:
     """STREAM in pieces of ``sizes`` (cyclically); with ``into_min`` the driver
     receives into ``get_buffer()`` whenever it is offered."""
-    acc = _acceptor()
+    acc = open_acceptor()
     pos, i = 0, 0
     while pos < len(STREAM):
         size = sizes[i % len(sizes)]

@@ -12,10 +12,9 @@ from hypothesis import given, settings, strategies as st
 
 from dicomcore.pdu.buffer import DeliveredValue, ReceiveBuffer
 from dicomcore.pdu.pdus import PDV, AReleaseRQ, PDataTF
-from dicomcore.pdu.primitives import PDataIndication, request_to_pdu
-from dicomcore.pdu.upperlayer import UpperLayer
+from dicomcore.pdu.primitives import PDataIndication
 
-from ul_helpers import accept, request
+from ul_helpers import open_acceptor
 
 SIZES = [70000, 10, 200000, 4000, 131072]  # value sizes of the data set's fragments
 
@@ -31,16 +30,6 @@ def _stream(sizes: list[int]) -> tuple[bytes, bytes]:
         pdus.append(PDataTF([PDV.fragment(1, value, command=False,
                                           last=i == len(sizes) - 1)]).encode())
     return b"".join(pdus) + AReleaseRQ().encode(), data
-
-
-def _acceptor() -> UpperLayer:
-    acc = UpperLayer()
-    acc.connection_open(0)
-    acc.receive_data(request_to_pdu(request(max_length=0)).encode(), 1)
-    acc.send(accept(max_length=0), 2)
-    acc.events()
-    acc.data_to_send()
-    return acc
 
 
 class _File:
@@ -61,7 +50,7 @@ class _File:
 
 
 def _run(stream: bytes, sizes: list[int], *, into: bool, splice: bool):
-    acc = _acceptor()
+    acc = open_acceptor()
     file = _File(splice)
     acc.value_sink = file.sink
     delivered = []
@@ -132,7 +121,7 @@ def test_small_chunks_deliver_every_large_fragment():
 
 def test_declined_offers_take_the_usual_path():
     stream, data = _stream([5000, 6000])
-    acc = _acceptor()
+    acc = open_acceptor()
     offers = []
     acc.value_sink = lambda *head: offers.append(head)  # declines everything (None)
     got = bytearray()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dicomcore.pdu.items import MaximumLength, PresentationContextAC, PresentationContextRQ
 from dicomcore.pdu.pdus import PDV
-from dicomcore.pdu.primitives import (AssociateRequest, AssociateResponse, PDataRequest)
+from dicomcore.pdu.primitives import (AssociateRequest, AssociateResponse, PDataRequest,
+                                      request_to_pdu)
 from dicomcore.pdu.upperlayer import UpperLayer
 
 VERIFICATION = "1.2.840.10008.1.1"
@@ -73,3 +74,15 @@ class Pair:
                 other.receive_data(b"", self.tick())
         self.req_events += self.req.events()
         self.acc_events += self.acc.events()
+
+
+def open_acceptor() -> UpperLayer:
+    """An acceptor in Sta6 (association established, no PDU length limit either
+    way), its A-ASSOCIATE-AC already taken from the output."""
+    acc = UpperLayer()
+    acc.connection_open(0)
+    acc.receive_data(request_to_pdu(request(max_length=0)).encode(), 1)
+    acc.send(accept(max_length=0), 2)
+    acc.events()
+    acc.data_to_send()
+    return acc
