@@ -3,14 +3,27 @@
 ``import dicomcore`` needs the standard library alone; numpy is imported only
 when pixel arrays are asked for.
 """
+from typing import Any
 from .errors import DicomError
 from .dataset import DataElement, Dataset, Tag, read, write
 from .dataset import dictionary
 from .dataset import uid
+from .dataset.part10 import set_pixel_encoder as _set_pixel_encoder
 from .dataset.uid import UID, generate_uid
 from .dataset.valuerep import DS, IS, PersonName
 
 __version__ = "0.1.0"
+
+
+def _transcode(ds: Dataset, ts: Any) -> Dataset:
+    # write() re-encodes Pixel Data through this (the dataset layer may not import codecs);
+    # imported on first use, as the codecs cost ~10 ms that ``import dicomcore`` need not pay.
+    from .codecs.transcode import transcode
+
+    return transcode(ds, ts)
+
+
+_set_pixel_encoder(_transcode)
 
 
 def __getattr__(name: str):

@@ -18,13 +18,7 @@ from ..codecs.transcode import transcode
 from ..dataset import transfer_syntax as _ts
 from ..errors import DicomError
 
-SYNTAXES = {
-    "implicit": "1.2.840.10008.1.2",
-    "explicit": "1.2.840.10008.1.2.1",
-    "big": "1.2.840.10008.1.2.2",
-    "deflated": "1.2.840.10008.1.2.1.99",
-    "rle": "1.2.840.10008.1.2.5",
-}
+SYNTAXES = {name: str(ts.uid) for name, ts in _ts.NAMES.items()}  # the dataset layer's names
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,11 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _syntax(text: str) -> _ts.TransferSyntax:
-    uid = SYNTAXES.get(text.lower(), text)
-    if uid not in _ts.TRANSFER_SYNTAXES:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(SYNTAXES)} nor a "
+    try:
+        ts = _ts.by_name(text)
+    except DicomError:
+        ts = None
+    if ts is None or ts.uid not in _ts.TRANSFER_SYNTAXES:  # a converter needs a known syntax
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(_ts.NAMES)} nor a "
                                          "known transfer syntax UID")
-    return _ts.TRANSFER_SYNTAXES[uid]
+    return ts
 
 
 def run(args: argparse.Namespace) -> int:

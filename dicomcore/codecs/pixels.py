@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, Optional
 from ..dataset import Dataset
 from ..dataset import transfer_syntax as _ts
 from ..errors import CodecError, LimitError
-from . import encapsulation, rle
+from . import encapsulation, rle, subsampling
 from .lut import apply_palette, rgb_to_ybr, ybr_to_rgb
 
 __all__ = ["pixel_array", "set_pixel_array", "pixel_info", "PixelInfo", "apply_palette",
@@ -135,9 +135,10 @@ def pixel_info(ds: Dataset) -> PixelInfo:
     if not 1 <= stored <= allocated or not stored - 1 <= high < allocated:
         raise CodecError(f"Bits Stored {stored} and High Bit {high} do not fit Bits "
                          f"Allocated {allocated}")
-    if photometric == "YBR_FULL_422" and (samples != 3 or columns % 2):
-        raise CodecError(f"YBR_FULL_422 needs 3 samples and an even number of columns, "
-                         f"not {samples} and {columns}")
+    if photometric == "YBR_FULL_422" and (samples != 3 or columns % 2 or allocated < 8):
+        raise CodecError(f"YBR_FULL_422 needs 3 samples, an even number of columns and whole "
+                         f"bytes a cell, not {samples}, {columns} and Bits Allocated "
+                         f"{allocated}")
     return PixelInfo(tag, rows, columns, samples, allocated, stored, high,
                      _int(ds, "PixelRepresentation", 0) == 1,
                      samples > 1 and _int(ds, "PlanarConfiguration", 0) == 1,
@@ -177,20 +178,13 @@ def pixel_array(ds: Dataset, frame: Optional[int] = None, *, max_bytes: int = DE
     elem = ds.element(info.tag)
     if elem.undefined_length:
         cells = _encapsulated(np, ds, elem.value, info, index, max_bytes)
-        planar, subsampled = False, False  # decoders give interleaved, full samples
+        planar = False  # decoders give interleaved, full samples
     else:
         cells = _native(np, ds, elem.vr, elem.value, info, index)
-        planar, subsampled = info.planar, info.subsampled
+        planar = info.planar and not info.subsampled  # 4:2:2 came back interleaved
     cells = _values(np, cells, info)
     r, c, s = info.rows, info.columns, info.samples
-    if subsampled:  # PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr -> (Y1 Cb Cr) (Y2 Cb Cr)
-        quads = cells.reshape(count, r, c // 2, 4)
-        arr = np.empty((count, r, c // 2, 2, 3), cells.dtype)
-        arr[..., 0] = quads[..., :2]
-        arr[..., 1] = quads[..., 2:3]
-        arr[..., 2] = quads[..., 3:4]
-        arr = arr.reshape(count, r, c, 3)
-    elif planar:  # PS3.3 C.7.6.3.1.3: all of sample 1, then sample 2, ... per frame
+    if planar:  # PS3.3 C.7.6.3.1.3: all of sample 1, then sample 2, ... per frame
         arr = np.ascontiguousarray(cells.reshape(count, s, r, c).transpose(0, 2, 3, 1))
     else:
         arr = cells.reshape(count, r, c, s)
@@ -225,6 +219,8 @@ def _native(np: Any, ds: Dataset, vr: str, value: bytes, info: PixelInfo,
     order = "<"
     if _big_endian_source(ds) and info.bits_allocated > 8 and vr == "OB":
         order = ">"
+    if info.subsampled:  # PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr -> (Y1 Cb Cr) (Y2 Cb Cr)
+        data = subsampling.upsample_422(data, info.bits_allocated // 8)
     return _cells(np, data, info, order)
 
 

@@ -17,6 +17,14 @@ as DCMTK's dcmcrle and dcmdrle do: RLE holds one segment per sample plane
 whatever the value (PS3.5 G.2), so the encoder reads native data arranged as
 it says and the decoder writes it back in that arrangement.
 
+YBR_FULL_422 (PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr for two pixels) has no RLE form:
+PS3.5 G.2 gives each sample a segment of Rows x Columns bytes and PS3.5 8.2.2
+wants the attributes to describe what is encapsulated.  DCMTK's dcmcrle and
+pydicom's ``compress()`` refuse such data; here the chroma is repeated to full
+resolution instead (lossless: every stored value is kept, the array read back
+equals the 4:2:2 one read), and the copy says Photometric Interpretation
+YBR_FULL, Planar Configuration 0.  Decoding it gives native YBR_FULL.
+
 Rules: the whole decoded size (Rows x Columns x Samples x Bits Allocated / 8 x
 Frames) is checked against ``max_bytes`` before anything is allocated; the
 original dataset is never changed; only ``DicomError`` escapes.
@@ -31,7 +39,7 @@ from ..dataset.element import DataElement
 from ..dataset.tag import PIXEL_DATA
 from ..dataset.transfer_syntax import TransferSyntax
 from ..errors import CodecError, DicomError, LimitError
-from . import encapsulation, rle
+from . import encapsulation, rle, subsampling
 
 __all__ = ["transcode", "frame_geometry", "DEFAULT_MAX_BYTES"]
 
@@ -74,8 +82,9 @@ def transcode(ds: Dataset, transfer_syntax_uid: Any, *, max_bytes: int = DEFAULT
     if encapsulated and target.encapsulated and source.uid == target.uid:
         return new  # same codec: the compressed bytes pass through
     if target.encapsulated and target.uid != _ts.RLE_LOSSLESS.uid:
-        raise CodecError(f"cannot encode Pixel Data as {target}: dicomcore has no codec for it "
-                         "(RLE Lossless is the only compressed syntax it writes)")
+        state = "" if encapsulated else "native "
+        raise CodecError(f"cannot encode {state}Pixel Data as {target}: dicomcore has no codec "
+                         "for it (RLE Lossless is the only compressed syntax it writes)")
     if encapsulated and source.uid != _ts.RLE_LOSSLESS.uid:
         raise CodecError(f"cannot decode Pixel Data in {source}: dicomcore has no codec for it "
                          "(RLE Lossless is the only compressed syntax it reads)")
@@ -132,9 +141,25 @@ def _encode_rle(ds: Dataset, pixel: DataElement, max_bytes: int,
         raise LimitError(f"Pixel Data of {total} bytes ({rows} x {columns} x {samples} x "
                          f"{bits} bits x {frames} frames) is more than the limit {max_bytes}")
     data = memoryview(pixel.value or b"").cast("B")
-    if not total <= len(data) <= total + 1:  # one byte of even padding
+    subsampled = _photometric(ds) == "YBR_FULL_422"
+    stored = subsampling.subsampled_size(rows, columns, bits // 8) * frames if subsampled \
+        else total
+    if not stored <= len(data) <= stored + 1:  # one byte of even padding
+        what = "YBR_FULL_422 (two cells a pixel)" if subsampled else f"{samples} samples"
         raise CodecError(f"Pixel Data holds {len(data)} bytes, but {rows} x {columns} x "
-                         f"{samples} samples of {bits} bits x {frames} frames need {total}")
+                         f"{what} of {bits} bits x {frames} frames need {stored}")
+    if subsampled:
+        if samples != 3 or columns % 2:
+            raise CodecError(f"YBR_FULL_422 needs 3 samples and an even number of columns, "
+                             f"not {samples} and {columns}")
+        # PS3.5 8.2.2: the attributes must describe what is encapsulated, and RLE gives
+        # each sample a segment of one byte per pixel (G.2), which halved chroma has not
+        # got; so, as the module docstring says, the chroma is repeated to full resolution
+        # (exact: every stored value is kept) and the dataset becomes YBR_FULL.
+        data = memoryview(subsampling.upsample_422(data[:stored], bits // 8))
+        ds.add("PhotometricInterpretation", "CS", "YBR_FULL")
+        ds.add("PlanarConfiguration", "US", 0)  # upsampled interleaved, as 4:2:2 is stored
+        planar = False
     encoded = [rle.encode_frame(data[n * frame_size:(n + 1) * frame_size], rows, columns,
                                 samples, bits, planar=planar, use_numpy=use_numpy)
                for n in range(frames)]
@@ -147,6 +172,10 @@ def _encode_rle(ds: Dataset, pixel: DataElement, max_bytes: int,
         ds.add(_EXTENDED_OFFSET_TABLE, "OV", offsets)
         ds.add(_EXTENDED_OFFSET_TABLE_LENGTHS, "OV", lengths)
     ds[PIXEL_DATA] = DataElement(PIXEL_DATA, "OB", value, undefined_length=True)
+
+
+def _photometric(ds: Dataset) -> str:
+    return str(ds.get("PhotometricInterpretation") or "").strip().upper()
 
 
 def _decode_rle(ds: Dataset, pixel: DataElement, max_bytes: int,
@@ -183,6 +212,8 @@ def _decode_rle(ds: Dataset, pixel: DataElement, max_bytes: int,
     # OW whatever Bits Allocated, as dcmdrle writes it: the one VR every native syntax
     # allows (PS3.5 A.1), and what an Implicit VR file reads back as.
     ds[PIXEL_DATA] = DataElement(PIXEL_DATA, "OW", bytes(out))
+    if _photometric(ds) == "YBR_FULL_422":  # segments are full planes (PS3.5 G.2), as read
+        ds.add("PhotometricInterpretation", "CS", "YBR_FULL")
 
 
 def _set_meta_ts(ds: Dataset, target: TransferSyntax) -> None:

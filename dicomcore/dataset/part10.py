@@ -14,9 +14,10 @@ import itertools
 import os
 import struct
 import zlib
-from typing import Any, BinaryIO, Iterable, Optional, Union
+from typing import Any, BinaryIO, Callable, Iterable, Optional, Union
 
-from ..errors import DecodeError, EncodeError, InvalidFileError, LimitError, TruncatedError
+from ..errors import (CodecError, DecodeError, DicomError, EncodeError, InvalidFileError,
+                      LimitError, TruncatedError)
 from . import transfer_syntax as _ts
 from .dataset import Dataset
 from .decode import DEFAULT_MAX_DEPTH, Options, decode_dataset
@@ -438,7 +439,7 @@ def encode_file(ds: Dataset, transfer_syntax: Any = None, *, stream: bool = Fals
     """The chunks of a whole Part 10 file: a list, or with ``stream`` an iterator that
     deflates a Deflated body as it is consumed (never holding all of it)."""
     ts = _choose_ts(ds, transfer_syntax)
-    _check_pixel_encoding(ds, ts)
+    ds = _check_pixel_encoding(ds, ts)
     meta = make_file_meta(ds, ts)
     meta_parts = encode_dataset(meta, True, True)
     meta_len = sum(len(p) for p in meta_parts)
@@ -492,24 +493,58 @@ def _choose_ts(ds: Dataset, requested: Any) -> TransferSyntax:
     if isinstance(requested, TransferSyntax):
         return requested
     if requested:
-        return _ts.get(str(requested))
+        return _ts.by_name(str(requested))  # "rle", "big", ... as on the command line, or a UID
     meta_uid = ds.file_meta.get(_TS_UID) if ds.file_meta is not None else None
     if meta_uid:
         return _ts.get(str(meta_uid))
     return ds.transfer_syntax or _ts.EXPLICIT_VR_LE
 
 
-def _check_pixel_encoding(ds: Dataset, ts: TransferSyntax) -> None:
+# Re-encodes Pixel Data for another transfer syntax: ``(ds, ts) -> a copy of ds whose Pixel
+# Data is in ts`` (raising DicomError when no codec can).  The codecs live a layer above and
+# this one may not import them (DESIGN, "Direction of imports"), so the package that holds
+# both (dicomcore/__init__.py) installs ``codecs.transcode.transcode`` here at import.
+PixelEncoder = Callable[[Dataset, TransferSyntax], Dataset]
+_pixel_encoder: Optional[PixelEncoder] = None
+
+
+def set_pixel_encoder(encoder: Optional[PixelEncoder]) -> None:
+    """Install the function ``write()`` uses when Pixel Data is not in the target syntax."""
+    global _pixel_encoder
+    _pixel_encoder = encoder
+
+
+def _check_pixel_encoding(ds: Dataset, ts: TransferSyntax) -> Dataset:
+    """``ds``, or a copy whose Pixel Data is encoded as ``ts`` asks (native to RLE, RLE to
+    native, like pydicom's ``ds.compress()``); the caller's dataset is never changed."""
     if PIXEL_DATA not in ds._elems:
-        return
-    raw = ds._elems[PIXEL_DATA]
-    encapsulated = bool(raw.undefined_length)
-    if encapsulated and not ts.encapsulated:
-        raise EncodeError(f"Pixel Data is encapsulated (compressed); writing it as "
-                          f"{ts.name or ts.uid} needs it decoded first")
-    if ts.encapsulated and not encapsulated:
-        raise EncodeError(f"Pixel Data is native; writing it as {ts.name or ts.uid} needs "
-                          "it encoded first")
+        return ds
+    encapsulated = bool(ds._elems[PIXEL_DATA].undefined_length)
+    if encapsulated and ts.encapsulated:
+        source = _source_ts(ds)
+        # Fragments of unknown origin are taken to be in the syntax asked for, as before.
+        if source is None or not source.encapsulated or source.uid == ts.uid:
+            return ds
+    elif encapsulated == ts.encapsulated:
+        return ds  # native to native: the encoder writes the byte order and VRs
+    if _pixel_encoder is None:
+        state = "encapsulated (compressed)" if encapsulated else "native"
+        raise EncodeError(f"Pixel Data is {state}; writing it as {ts.name or ts.uid} needs a "
+                          "pixel codec, and none is installed (import dicomcore)")
+    try:
+        return _pixel_encoder(ds, ts)
+    except CodecError as exc:  # write() reports what it cannot write as EncodeError
+        raise EncodeError(f"writing {ts.name or ts.uid}: {exc}") from None
+
+
+def _source_ts(ds: Dataset) -> Optional[TransferSyntax]:
+    meta_uid = ds.file_meta.get(_TS_UID) if ds.file_meta is not None else None
+    if meta_uid:
+        try:
+            return _ts.get(str(meta_uid))
+        except DicomError:
+            pass
+    return ds.transfer_syntax
 
 
 def _without_meta(ds: Dataset) -> Dataset:

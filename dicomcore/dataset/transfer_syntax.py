@@ -116,6 +116,32 @@ EXPLICIT_VR_BE = TRANSFER_SYNTAXES[_EXPLICIT_VR_BE]
 DEFLATED_EXPLICIT_VR_LE = TRANSFER_SYNTAXES[_DEFLATED_EXPLICIT_VR_LE]
 RLE_LOSSLESS = TRANSFER_SYNTAXES[_RLE_LOSSLESS]
 
+# The short names ``dicomcore convert --ts`` and ``write(..., transfer_syntax=)`` take, so the
+# command line and the API accept the same words (dcmconv's +ti/+te/+tb/+td, dcmcrle).
+NAMES: dict[str, TransferSyntax] = {
+    "implicit": IMPLICIT_VR_LE,
+    "explicit": EXPLICIT_VR_LE,
+    "big": EXPLICIT_VR_BE,
+    "deflated": DEFLATED_EXPLICIT_VR_LE,
+    "rle": RLE_LOSSLESS,
+}
+
+
+def by_name(text: str) -> TransferSyntax:
+    """The transfer syntax a user named: one of ``NAMES`` (any case) or a UID, as ``get()``.
+
+    Names are for people (the CLI, ``write()``); a UID read from a file goes to ``get()``,
+    which takes no names, so a file claiming "rle" as its syntax is not believed.
+    """
+    found = NAMES.get(text.strip().lower())
+    if found is not None:
+        return found
+    try:
+        return get(text)
+    except DicomError:
+        raise DicomError(f"{text!r} is neither a transfer syntax name "
+                         f"({', '.join(NAMES)}) nor a UID") from None
+
 
 def get(uid: str) -> TransferSyntax:
     """The transfer syntax for ``uid``.
