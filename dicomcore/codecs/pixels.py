@@ -47,7 +47,7 @@ _EXTENDED_OFFSETS, _EXTENDED_LENGTHS = 0x7FE00001, 0x7FE00002
 _PIXEL_TAGS = (PIXEL_DATA, FLOAT_PIXEL_DATA, DOUBLE_FLOAT_PIXEL_DATA)
 _ENCAPSULATED_UNCOMPRESSED = "1.2.840.10008.1.2.1.98"  # PS3.5 A.4.11: native frames
 _ONE_SAMPLE = ("MONOCHROME1", "MONOCHROME2", "PALETTE COLOR")
-_THREE_SAMPLES = ("RGB", "YBR_FULL")
+_THREE_SAMPLES = ("RGB", "YBR_FULL", "YBR_FULL_422")
 
 
 class PixelInfo(NamedTuple):
@@ -326,8 +326,12 @@ def set_pixel_array(ds: Dataset, array: Any, *, photometric: Optional[str] = Non
     Pixel Data (OB for 8 bits, else OW; Pixel Representation from the signedness);
     float32 -> Float Pixel Data (OF), float64 -> Double Float Pixel Data (OD).  Samples
     are interleaved (Planar Configuration 0); the value is padded to even length
-    (PS3.5 8.1.1).  A compressed transfer syntax in the file meta (or as read) is
-    replaced by Explicit VR Little Endian, as the new data is native.  Returns ``ds``.
+    (PS3.5 8.1.1).  ``photometric="YBR_FULL_422"`` takes a full-resolution YBR array with
+    an even number of columns and stores it subsampled (PS3.3 C.7.6.3.1.2: the chroma of
+    the first pixel of each pair is kept, the second's dropped), as pydicom's
+    ``set_pixel_data`` does; ``pixel_array`` gives the pairs' chroma back repeated.  A
+    compressed transfer syntax in the file meta (or as read) is replaced by Explicit VR
+    Little Endian, as the new data is native.  Returns ``ds``.
     """
     np = _numpy()
     a = np.asarray(array)
@@ -363,6 +367,8 @@ def set_pixel_array(ds: Dataset, array: Any, *, photometric: Optional[str] = Non
     if kind in "bf" and samples != 1:
         # PS3.3 C.7.6.24 (float images) has one sample; 1-bit colour is not a thing.
         raise ValueError(f"{a.dtype} pixel data has one sample per pixel")
+    if photometric == "YBR_FULL_422" and columns % 2:
+        raise ValueError(f"YBR_FULL_422 pairs the pixels of a row: {columns} columns is odd")
     stored = _check_bits_stored(np, a, kind, width, bits_stored)
 
     for tag in _PIXEL_TAGS + (_EXTENDED_OFFSETS, _EXTENDED_LENGTHS):
@@ -398,6 +404,8 @@ def set_pixel_array(ds: Dataset, array: Any, *, photometric: Optional[str] = Non
             data = np.packbits(a, axis=None, bitorder="little").tobytes()
         else:
             data = a.astype(a.dtype.newbyteorder("<")).tobytes()
+            if photometric == "YBR_FULL_422":
+                data = bytes(subsampling.pack_422(data, width // 8))
     if len(data) & 1:
         data += b"\0"
     ds.add(tag, vr, data)

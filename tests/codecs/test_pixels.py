@@ -467,7 +467,8 @@ def test_photometric_decides_a_three_by_three_array():
     (np.zeros((2, 2), np.complex64), {}, TypeError),
     (np.zeros((2,), np.uint8), {}, ValueError),
     (np.zeros((1, 2, 2, 2), np.uint8), {}, ValueError),
-    (np.zeros((2, 2, 3), np.uint8), {"photometric": "YBR_FULL_422"}, ValueError),
+    (np.zeros((2, 3, 3), np.uint8), {"photometric": "YBR_FULL_422"}, ValueError),  # odd
+    (np.zeros((2, 2), np.uint8), {"photometric": "YBR_FULL_422"}, ValueError),
     (np.zeros((2, 2), np.uint8), {"photometric": "RGB"}, ValueError),
     (np.zeros((2, 2, 3), np.float32), {"photometric": "RGB"}, ValueError),
     (np.zeros((2, 2), np.float32), {"bits_stored": 16}, ValueError),

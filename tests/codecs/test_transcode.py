@@ -17,7 +17,7 @@ import dicomcore
 from dicomcore.codecs import encapsulation, rle
 from dicomcore.codecs.transcode import transcode
 from dicomcore.dataset.part10 import dcmwrite_bytes
-from dicomcore.errors import CodecError, DicomError, LimitError
+from dicomcore.errors import CodecError, DicomError, EncodeError, LimitError
 
 RLE = "1.2.840.10008.1.2.5"
 EXPLICIT = "1.2.840.10008.1.2.1"
@@ -416,3 +416,74 @@ def test_deflated_pixel_data_cut_short_or_over_the_limit(tmp_path):
     path.write_bytes(data)
     with pytest.raises(LimitError):
         dicomcore.read(path, inflate_limit=2 << 20)
+
+
+# -- write() encodes (issue #12, point 11: like pydicom's ds.compress(RLELossless)) --------
+
+
+def _written(ds: dicomcore.Dataset, syntax) -> dicomcore.Dataset:
+    return dicomcore.read(dcmwrite_bytes(ds, syntax))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shapes())
+def test_write_encodes_native_pixels_as_rle_and_decodes_them_back(ds):
+    before = bytes(ds.PixelData)
+    encoded = _written(ds, RLE)
+    assert encoded.transfer_syntax.uid == RLE and encoded[0x7FE00010].undefined_length
+    assert ds.PixelData == before and not ds[0x7FE00010].undefined_length  # caller's untouched
+    assert transcode(encoded, EXPLICIT).PixelData == before
+    for syntax in (EXPLICIT, IMPLICIT, BIG, DEFLATED):  # RLE -> native through write() too
+        back = _written(encoded, syntax)
+        assert back.transfer_syntax.uid == syntax
+        assert transcode(back, EXPLICIT).PixelData == before
+
+
+@pytest.mark.parametrize("name,uid", [("implicit", IMPLICIT), ("explicit", EXPLICIT),
+                                      ("big", BIG), ("deflated", DEFLATED), ("rle", RLE),
+                                      ("RLE", RLE), (RLE, RLE)])
+def test_write_takes_the_names_the_cli_takes(name, uid):
+    ds = image(6, 5, 1, 16)
+    out = _written(ds, name)
+    assert out.transfer_syntax.uid == uid and out.file_meta.TransferSyntaxUID == uid
+    assert transcode(out, EXPLICIT).PixelData == ds.PixelData
+
+
+def test_write_refuses_a_name_it_does_not_know():
+    with pytest.raises(DicomError, match=r"'jpeg'.*implicit, explicit, big, deflated, rle"):
+        dcmwrite_bytes(image(2, 2), "jpeg")
+
+
+def test_write_keeps_rle_as_it_is():
+    encoded = transcode(image(9, 9, 3, 8), RLE)
+    again = _written(encoded, "rle")
+    assert again.PixelData == encoded.PixelData
+
+
+def test_write_refuses_fragments_of_another_codec_for_rle():
+    """Old code wrote the JPEG fragments under the RLE UID, a file no one can decode."""
+    with pytest.raises(EncodeError,
+                       match=r"RLE Lossless.*cannot decode Pixel Data in JPEG Baseline"):
+        dcmwrite_bytes(jpeg_dataset(), RLE)
+    with pytest.raises(EncodeError, match="JPEG Baseline"):
+        dcmwrite_bytes(jpeg_dataset(), "explicit")
+    assert _written(jpeg_dataset(), JPEG_BASELINE).PixelData == jpeg_dataset().PixelData
+
+
+def test_write_to_rle_keeps_the_lossy_compression_history():
+    """RLE adds no loss; what an earlier lossy step recorded (PS3.3 C.7.6.1.1.5) stays."""
+    ds = image(4, 4, 3, 8)
+    ds.LossyImageCompression = "01"
+    ds.LossyImageCompressionMethod = "ISO_10918_1"
+    out = _written(ds, "rle")
+    assert out.LossyImageCompression == "01" and out.LossyImageCompressionMethod == \
+        "ISO_10918_1"
+
+
+def test_write_without_a_syntax_encodes_for_the_one_in_the_meta():
+    ds = transcode(image(5, 7, 1, 8), RLE)
+    native = image(5, 7, 1, 8)
+    ds[0x7FE00010] = native[0x7FE00010]  # new native pixels, the meta still says RLE
+    out = _written(ds, None)
+    assert out.transfer_syntax.uid == RLE
+    assert transcode(out, EXPLICIT).PixelData == native.PixelData

@@ -113,3 +113,26 @@ def test_unknown_syntax_is_a_best_guess(uid, lossless):
 def test_get_rejects_non_uids(bad):
     with pytest.raises(DicomError, match="not a transfer syntax UID"):
         ts.get(bad)
+
+
+@pytest.mark.parametrize("name,uid", [("implicit", "1.2.840.10008.1.2"),
+                                      ("explicit", "1.2.840.10008.1.2.1"),
+                                      ("big", "1.2.840.10008.1.2.2"),
+                                      ("deflated", "1.2.840.10008.1.2.1.99"),
+                                      ("rle", "1.2.840.10008.1.2.5"),
+                                      (" Big ", "1.2.840.10008.1.2.2"),
+                                      ("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.50"),
+                                      ("1.2.3.4", "1.2.3.4")])
+def test_by_name_takes_the_short_names_and_uids(name, uid):
+    assert ts.by_name(name).uid == uid
+
+
+def test_by_name_refuses_other_words_naming_the_choices():
+    with pytest.raises(DicomError, match=r"'jpeg'.*implicit, explicit, big, deflated, rle"):
+        ts.by_name("jpeg")
+
+
+def test_names_are_not_uids_to_get():
+    """A file whose meta says "rle" is not believed: get() takes UIDs only."""
+    with pytest.raises(DicomError):
+        ts.get("rle")
