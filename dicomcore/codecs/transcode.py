@@ -144,7 +144,7 @@ def _encode_rle(ds: Dataset, pixel: DataElement, max_bytes: int,
     subsampled = _photometric(ds) == "YBR_FULL_422"
     stored = subsampling.subsampled_size(rows, columns, bits // 8) * frames if subsampled \
         else total
-    if not stored <= len(data) <= stored + 1:  # one byte of even padding
+    if len(data) < stored:  # longer is padding: PS3.5 8.1.1 lets readers drop the excess
         what = "YBR_FULL_422 (two cells a pixel)" if subsampled else f"{samples} samples"
         raise CodecError(f"Pixel Data holds {len(data)} bytes, but {rows} x {columns} x "
                          f"{what} of {bits} bits x {frames} frames need {stored}")

@@ -241,6 +241,15 @@ def test_pixel_data_of_the_wrong_length():
         transcode(ds, RLE)
 
 
+def test_excess_padding_is_dropped_when_encoding():
+    """PS3.5 8.1.1: old writers padded past the next even length (pydicom's MR_small_padded);
+    readers accept it and may drop it, as dcmcrle and pydicom's compress() do."""
+    ds = image(8, 8, 1, 16, frames=2)
+    pixels = bytes(ds.PixelData)
+    ds.PixelData = pixels + bytes(128)
+    assert transcode(transcode(ds, RLE), EXPLICIT).PixelData == pixels
+
+
 def test_damaged_rle_frame_names_the_frame():
     encoded = transcode(image(8, 8, 1, 16, frames=3), RLE)
     parts = rle_frames(encoded)
