@@ -68,6 +68,10 @@ def transcode(ds: Dataset, transfer_syntax_uid: Any, *, max_bytes: int = DEFAULT
     source = source_syntax(ds)
     new = ds.copy()
     _set_meta_ts(new, target)
+    if target.encapsulated and any(tag in new._elems for tag in _FLOAT_PIXEL_DATA):
+        # PS3.5 A.4 encapsulates Pixel Data (7FE0,0010) only; RLE's segments hold bytes of
+        # integer samples (G.2): there is no RLE form of OF/OD values.
+        raise CodecError(f"Float/Double Float Pixel Data cannot be encoded as {target}")
     if PIXEL_DATA not in new._elems:
         return new
     pixel = new.element(PIXEL_DATA)
@@ -88,9 +92,6 @@ def transcode(ds: Dataset, transfer_syntax_uid: Any, *, max_bytes: int = DEFAULT
     if encapsulated and source.uid != _ts.RLE_LOSSLESS.uid:
         raise CodecError(f"cannot decode Pixel Data in {source}: dicomcore has no codec for it "
                          "(RLE Lossless is the only compressed syntax it reads)")
-    for tag in _FLOAT_PIXEL_DATA:
-        if tag in new._elems:
-            raise CodecError("Float/Double Float Pixel Data cannot be RLE-encoded")
     if encapsulated:
         _decode_rle(new, pixel, max_bytes, use_numpy)
     else:

@@ -467,7 +467,15 @@ def _steps(chunks: list) -> Iterable:
 def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> None:
     """Write ``ds`` as a Part 10 file in ``transfer_syntax`` (default: as read, else
     Explicit VR Little Endian).  A path is written to a temporary file in the same
-    folder and renamed into place only when complete."""
+    folder and renamed into place only when complete.
+
+    ``transfer_syntax``: a ``TransferSyntax``, a UID, or a name the CLI takes (``implicit``,
+    ``explicit``, ``big``, ``deflated``, ``rle``).  Pixel Data not in that syntax is
+    re-encoded in a copy (``ds`` is left as it is), as pydicom's ``ds.compress()`` does:
+    native to RLE Lossless (YBR_FULL_422 becomes YBR_FULL, see ``codecs.transcode``), RLE
+    to native.  Fragments of any other codec pass through to the same syntax only; to
+    anything else they are an EncodeError naming the syntax, as dicomcore has no codec
+    for them.  Lossy Image Compression and its method are kept: RLE adds no loss."""
     chunks = encode_file(ds, transfer_syntax, stream=True)
     if not isinstance(target, (str, os.PathLike)):
         target.writelines(chunks)  # type: ignore[union-attr]
@@ -500,6 +508,8 @@ def _choose_ts(ds: Dataset, requested: Any) -> TransferSyntax:
     return ds.transfer_syntax or _ts.EXPLICIT_VR_LE
 
 
+_FLOAT_PIXEL_TAGS = (0x7FE00008, 0x7FE00009)  # Float, Double Float Pixel Data (OF, OD)
+
 # Re-encodes Pixel Data for another transfer syntax: ``(ds, ts) -> a copy of ds whose Pixel
 # Data is in ts`` (raising DicomError when no codec can).  The codecs live a layer above and
 # this one may not import them (DESIGN, "Direction of imports"), so the package that holds
@@ -518,6 +528,8 @@ def _check_pixel_encoding(ds: Dataset, ts: TransferSyntax) -> Dataset:
     """``ds``, or a copy whose Pixel Data is encoded as ``ts`` asks (native to RLE, RLE to
     native, like pydicom's ``ds.compress()``); the caller's dataset is never changed."""
     if PIXEL_DATA not in ds._elems:
+        if ts.encapsulated and any(tag in ds._elems for tag in _FLOAT_PIXEL_TAGS):
+            return _encode_pixels(ds, ts)  # which refuses: OF/OD values are native only
         return ds
     encapsulated = bool(ds._elems[PIXEL_DATA].undefined_length)
     if encapsulated and ts.encapsulated:
@@ -527,10 +539,13 @@ def _check_pixel_encoding(ds: Dataset, ts: TransferSyntax) -> Dataset:
             return ds
     elif encapsulated == ts.encapsulated:
         return ds  # native to native: the encoder writes the byte order and VRs
+    return _encode_pixels(ds, ts)
+
+
+def _encode_pixels(ds: Dataset, ts: TransferSyntax) -> Dataset:
     if _pixel_encoder is None:
-        state = "encapsulated (compressed)" if encapsulated else "native"
-        raise EncodeError(f"Pixel Data is {state}; writing it as {ts.name or ts.uid} needs a "
-                          "pixel codec, and none is installed (import dicomcore)")
+        raise EncodeError(f"writing {ts.name or ts.uid} needs the Pixel Data re-encoded, and "
+                          "no pixel codec is installed (import dicomcore)")
     try:
         return _pixel_encoder(ds, ts)
     except CodecError as exc:  # write() reports what it cannot write as EncodeError

@@ -496,3 +496,13 @@ def test_write_without_a_syntax_encodes_for_the_one_in_the_meta():
     out = _written(ds, None)
     assert out.transfer_syntax.uid == RLE
     assert transcode(out, EXPLICIT).PixelData == native.PixelData
+
+
+def test_float_pixel_data_is_not_written_as_rle():
+    """Old code wrote native OF values under the RLE Lossless UID."""
+    ds = image(2, 2)
+    del ds.PixelData
+    ds.add(0x7FE00008, "OF", bytes(16))
+    with pytest.raises(EncodeError, match="Float/Double Float Pixel Data.*RLE Lossless"):
+        dcmwrite_bytes(ds, "rle")
+    assert _written(ds, "explicit").transfer_syntax.uid == EXPLICIT
