@@ -1,12 +1,15 @@
 """Change a dataset's transfer syntax, re-encoding Pixel Data where needed.
 
 ``transcode(ds, uid)`` returns a copy of ``ds`` whose Pixel Data suits the
-target syntax and whose File Meta Information names it.  Which work that takes:
+target syntax and whose File Meta Information names it; ``dicomcore.write()``
+calls it when the Pixel Data is not in the syntax asked for.  Which work that
+takes:
 
 =====================  ==========================================================
 native -> native       none: the dataset layer writes the byte order and VRs
 native -> RLE          each frame RLE-encoded, one fragment a frame, Basic Offset
-                       Table filled (PS3.5 A.4, G)
+                       Table filled (PS3.5 A.4, G); padding past the frames dropped
+                       (PS3.5 8.1.1); Bits Allocated 1 and Float Pixel Data refused
 RLE -> native          each frame decoded, frames concatenated, padded to even
 same syntax            none: compressed data passes through untouched
 any other              ``CodecError`` naming the syntax that has no codec here
