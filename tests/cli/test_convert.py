@@ -168,3 +168,23 @@ def test_errors(tmp_path, originals, capsys):
     (tmp_path / "folder").mkdir()
     assert main(["convert", str(tmp_path / "folder"), str(tmp_path / "y.dcm"), "--ts",
                  "rle"]) == 1
+
+
+def test_ybr_full_422_converts_to_rle_as_ybr_full_and_back(tmp_path):
+    """PS3.5 8.2.2, G.2: no RLE form of 4:2:2; the chroma is repeated, nothing is lost."""
+    np = pytest.importorskip("numpy")
+    from dicomcore.codecs.pixels import pixel_array, set_pixel_array
+
+    ds = _image(6, 8, 3, 8, frames=2, seed=7)
+    rng = np.random.default_rng(7)
+    set_pixel_array(ds, rng.integers(0, 256, (2, 6, 8, 3), np.uint8),
+                    photometric="YBR_FULL_422")
+    dicomcore.write(tmp_path / "422.dcm", ds)
+    assert main(["convert", str(tmp_path / "422.dcm"), str(tmp_path / "rle.dcm"), "--ts",
+                 "rle"]) == 0
+    assert main(["convert", str(tmp_path / "rle.dcm"), str(tmp_path / "back.dcm"), "--ts",
+                 "explicit"]) == 0
+    for name in ("rle.dcm", "back.dcm"):
+        out = dicomcore.read(tmp_path / name)
+        assert out.PhotometricInterpretation == "YBR_FULL" and out.PlanarConfiguration == 0
+        assert np.array_equal(pixel_array(out), pixel_array(ds))
