@@ -101,10 +101,10 @@ def converts(source: Any, target: Any) -> bool:
         dst = target if isinstance(target, TransferSyntax) else _ts.get(str(target))
     except DicomError:
         return False
+    if not _binary(dst):
+        return False
     if src.uid == dst.uid:
         return True
-    if not _binary(dst) or not _binary(src):
-        return False
     rle_uid = _ts.RLE_LOSSLESS.uid
     return (src.is_native or src.uid == rle_uid) and (dst.is_native or dst.uid == rle_uid)
 

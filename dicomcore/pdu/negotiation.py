@@ -449,15 +449,14 @@ def _choose_sending(policy: AcceptorPolicy, contexts: list[ContextOutcome]) -> N
     choices: Sequence[str] = [candidates[0] for _, candidates in pairs]
     how = "the requestor's first"
     if policy.sending_choice is not None:
-        choices, how = policy.sending_choice(pairs), "sending_choice"
-    for c, (_, candidates), choice in zip(contexts, pairs, choices):
+        choices, how = list(policy.sending_choice(pairs)), "sending_choice"
+    for n, (c, (_, candidates)) in enumerate(zip(contexts, pairs)):
+        choice, why = (choices[n] if n < len(choices) else None), how
         if choice not in candidates:  # a hook's slip never accepts what was not proposed
             choice, why = candidates[0], "the requestor's first (sending_choice chose none)"
-        else:
-            why = how
         c.transfer_syntax = choice
-        c.why = (f"we send on this context (requestor SCP): {choice} is {why} of the "
-                 f"proposed syntaxes we support")
+        c.why = (f"we send on this context (the requestor is SCP only): {choice}, "
+                 f"{why} of the proposed syntaxes we support")
 
 
 # ---------------------------------------------------------------- requestor

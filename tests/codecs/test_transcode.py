@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import dicomcore
 from dicomcore.codecs import encapsulation, rle
-from dicomcore.codecs.transcode import transcode
+from dicomcore.codecs.transcode import converts, transcode
+from dicomcore.dataset.transfer_syntax import TRANSFER_SYNTAXES
 from dicomcore.dataset.part10 import dcmwrite_bytes
 from dicomcore.errors import CodecError, DicomError, LimitError
 
@@ -416,3 +417,36 @@ def test_deflated_pixel_data_cut_short_or_over_the_limit(tmp_path):
     path.write_bytes(data)
     with pytest.raises(LimitError):
         dicomcore.read(path, inflate_limit=2 << 20)
+
+
+def _in_syntax(uid: str) -> dicomcore.Dataset:
+    """A small image in ``uid``: native, RLE-coded, or fragments of another codec."""
+    ts = TRANSFER_SYNTAXES[uid]
+    if ts.is_native:
+        ds = image(4, 6, 1, 8)
+    elif uid == RLE:
+        ds = transcode(image(4, 6, 1, 8), RLE)
+    else:
+        ds = jpeg_dataset()
+    ds.file_meta = dicomcore.Dataset()
+    ds.file_meta.TransferSyntaxUID = uid
+    return ds
+
+
+def test_converts_says_what_transcode_does():
+    """The retrieve SCP plans with ``converts`` (which syntaxes can carry an instance) and
+    sends with ``transcode``: the two held equal over every pair of registered syntaxes."""
+    wrong = []
+    for source in sorted(TRANSFER_SYNTAXES):
+        ds = _in_syntax(source)
+        for target in sorted(TRANSFER_SYNTAXES):
+            try:
+                transcode(ds, target)
+                done = True
+            except CodecError:
+                done = False
+            if converts(source, target) is not done:
+                wrong.append((source, target, done))
+    assert wrong == []
+    assert not converts("1.2.840.10008.1.2.4.50", EXPLICIT)  # and never lossy or unknown
+    assert not converts("1.2.3.4", EXPLICIT) and not converts(EXPLICIT, "1.2.3.4")

@@ -27,10 +27,9 @@ Rules:
   (no context for its class, or none it converts to) fails alone: counted, its UID
   in the Failed SOP Instance UID List, and the others go on.
 * As acceptor of a C-GET association we send on the storage contexts, so their
-  syntax is chosen by ``sending_choice`` (the policy hook): the syntax in which
-  most of what the archive holds of that class can be delivered, then in which
-  most goes as stored, then the requestor's order (C.4.3.3.1 note: the SCP may
-  choose an encoding by the transfer syntaxes accepted).
+  syntax is the requestor's preference among those we can deliver
+  (``sending_choice``, the policy hook): its first in which all the archive holds
+  of the class can go, else its first in which some can, else its first.
 * Pending responses carry the sub-operation counts; the final one carries the
   Failed SOP Instance UID List (0008,0058) when any failed (C.4.2.1.4.3).  The
   final status: Success, or Warning B000 with the counts once any sub-operation
@@ -210,39 +209,30 @@ class QueryRetrieveSCP:
         itself as SCP (``AcceptorPolicy.sending_choice``; ``pairs``: abstract syntax and
         the candidates, in the requestor's order).
 
-        The request is not known yet, so the archive's whole holding of the class
-        decides: first the syntax in which the most instances can be delivered (as
-        stored or converted), then the one in which the most go as stored, then the
-        requestor's order.  A class proposed in several contexts gets, context by
-        context, the syntax that adds the most (so a JPEG context beside a native one)."""
+        The requestor's first candidate in which we can deliver every syntax the archive
+        holds of the class (as stored, or converted losslessly); failing that, its first
+        in which we can deliver some of them; holding none, its first.  (The request is
+        not known yet, so the whole holding of the class counts.)  A class proposed in
+        several contexts: each later one is judged on what the earlier ones cannot
+        deliver, so a JPEG context beside a native one takes the JPEG instances."""
         from ...codecs.transcode import converts
 
         try:
             held = self.archive.held_syntaxes()
         except (DicomError, sqlite3.Error) as exc:  # an unreadable index: requestor's order
             log.warning("C-GET negotiation: the archive's syntaxes are unknown: %s", exc)
-            held = {}
-        by_class: dict[str, dict[str, int]] = {}
-        for (sop_class, ts), count in held.items():
-            by_class.setdefault(sop_class, {})[ts] = count
-        covered: dict[str, set[str]] = {}  # held syntaxes an earlier context delivers
-        as_stored: dict[str, set[str]] = {}  # ... and those it delivers as stored
+            held = set()
+        left: dict[str, set[str]] = {}  # per class: held syntaxes no context delivers yet
+        for sop_class, ts in held:
+            left.setdefault(sop_class, set()).add(ts)
         choices = []
         for abstract, candidates in pairs:
-            mine = by_class.get(abstract, {})
-            done = covered.setdefault(abstract, set())
-            same = as_stored.setdefault(abstract, set())
-
-            def score(entry: tuple[int, str]) -> tuple[int, int, int]:
-                index, ts = entry
-                deliverable = sum(n for s, n in mine.items() if s not in done
-                                  and converts(s, ts))
-                return deliverable, 0 if ts in same else mine.get(ts, 0), -index
-
-            _, best = max(enumerate(candidates), key=score)
-            done.update(s for s in mine if converts(s, best))
-            same.add(best)
-            choices.append(best)
+            todo = left.get(abstract, set())
+            reach = {ts: {s for s in todo if converts(s, ts)} for ts in candidates}
+            choice = next((ts for ts in candidates if todo and reach[ts] == todo),
+                          next((ts for ts in candidates if reach[ts]), candidates[0]))
+            todo -= reach[choice]
+            choices.append(choice)
         return choices
 
     # --- dispatch ------------------------------------------------------------------------
