@@ -31,6 +31,7 @@ registry's), and the two implementation constants below are checked against
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Collection, Mapping, Sequence, TypeVar
 
 from dicomcore.errors import EncodeError
@@ -72,6 +73,7 @@ def reject_reason_text(result: int, source: int, reason: int) -> str:
             f"{RJ_SOURCES.get(source, f'source {source}')}: {words}")
 
 
+@lru_cache(maxsize=1024)  # the same few dozen syntaxes, proposed in every context
 def _valid_uid(text: str) -> bool:
     """PS3.5 9.1: digits and dots, no empty or zero-led component, at most 64 characters."""
     if not 0 < len(text) <= 64:
