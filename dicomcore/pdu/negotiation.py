@@ -13,11 +13,11 @@ Rules kept here:
 * The accepted transfer syntax is the first of the *acceptor's* preference list
   that the requestor proposed (as DCMTK's preferred-syntax acceptance does): the
   acceptor knows what it stores and decodes cheaply.  Except where the requestor
-  takes the SCP role alone (PS3.7 D.3.3.4: C-GET's C-STORE sub-operations come to
-  it): there only the acceptor sends and the requestor receives, so the *requestor's* order
-  decides among the syntaxes we support, or ``sending_choice`` ranks them (an
-  archive knows what it holds).  A name that is not a valid UID (PS3.5 9.1) is
-  never accepted, whatever the policy says.
+  takes the SCP role alone (PS3.7 D.3.3.4: C-GET's C-STORE sub-operations come
+  to it): there only the acceptor sends and the requestor receives, so the
+  *requestor's* order decides among the syntaxes we support, or
+  ``sending_choice`` ranks them (an archive knows what it holds).  A name that
+  is not a valid UID (PS3.5 9.1) is never accepted, whatever the policy says.
 * Sub-items are answered only when proposed: async window, role selection,
   extended negotiation, user identity (PS3.7 D.3.3.3-D.3.3.7).
 * The requestor believes only what it proposed: an answer for a context it did
@@ -111,10 +111,10 @@ class AcceptorPolicy:
     C-STORE sub-operations back to the requestor).
 
     ``sending_choice`` picks the transfer syntax of the contexts on which only we
-    send (the requestor granted the SCP role and not the SCU role): called once per negotiation with
-    (abstract syntax, candidates) pairs, the candidates being the proposed syntaxes
-    we support, in the requestor's order; it returns one choice (a candidate) per
-    pair.  Without it the requestor's first candidate is taken.
+    send (the requestor granted the SCP role and not the SCU role): called once per
+    negotiation with (abstract syntax, candidates) pairs, the candidates being the
+    proposed syntaxes we support, in the requestor's order; it returns one choice
+    (a candidate) per pair.  Without it the requestor's first candidate is taken.
 
     ``max_operations_invoked``/``performed`` bound the async window we answer
     (0 = unlimited); ``max_associations`` with ``negotiate(active_associations=)``
@@ -445,9 +445,10 @@ def _choose_sending(policy: AcceptorPolicy, contexts: list[ContextOutcome]) -> N
     requestor is SCP alone, PS3.7 D.3.3.4): the receiver's order, or ``sending_choice``."""
     if not contexts:
         return
-    ours = {c.context_id: policy.transfer_syntaxes_for(c.abstract_syntax) or [] for c in contexts}
-    pairs = [(c.abstract_syntax, [t for t in c.proposed if _valid_uid(t) and t in ours[c.context_id]])
-             for c in contexts]
+    pairs = []
+    for c in contexts:
+        ours = set(policy.transfer_syntaxes_for(c.abstract_syntax) or ())
+        pairs.append((c.abstract_syntax, [t for t in c.proposed if _valid_uid(t) and t in ours]))
     choices: Sequence[str] = [candidates[0] for _, candidates in pairs]
     how = "the requestor's first"
     if policy.sending_choice is not None:
