@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dicomcore
 from dicomcore import Dataset
@@ -216,3 +218,45 @@ def test_sending_choice_counts_only_what_earlier_contexts_cannot_deliver(tmp_pat
                                   (SC, [EXPLICIT, JPEG_BASELINE]),
                                   (CT, [IMPLICIT, EXPLICIT]), (MR, [RLE, EXPLICIT])])
     assert choices == [EXPLICIT, JPEG_BASELINE, IMPLICIT, RLE]
+
+
+class _Held:
+    """An archive that only says what it holds."""
+
+    def __init__(self, held):
+        self.held = set(held)
+
+    def held_syntaxes(self):
+        return set(self.held)
+
+
+_SYNTAXES = [EXPLICIT, IMPLICIT, BIG, DEFLATED, RLE, JPEG_BASELINE,
+             "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(held=st.sets(st.tuples(st.sampled_from([CT, MR]), st.sampled_from(_SYNTAXES))),
+       proposals=st.lists(st.tuples(st.sampled_from([CT, MR, SC]),
+                                    st.lists(st.sampled_from(_SYNTAXES), min_size=1,
+                                             max_size=5, unique=True)),
+                          min_size=1, max_size=4))
+def test_sending_choice_is_the_requestors_first_that_delivers(held, proposals):
+    """For one context per class: the choice is a candidate; the requestor's first that
+    delivers all the class holds if one does, else its first that delivers some, else
+    its first (converts() decides what "delivers" means)."""
+    from dicomcore.codecs.transcode import converts
+
+    first_of = {}
+    for n, (abstract, _) in enumerate(proposals):
+        first_of.setdefault(abstract, n)
+    choices = QueryRetrieveSCP(_Held(held)).sending_choice(proposals)
+    assert len(choices) == len(proposals)
+    for n, ((abstract, candidates), choice) in enumerate(zip(proposals, choices)):
+        assert choice in candidates
+        if first_of[abstract] != n:
+            continue  # a later context of the class: judged on what is left
+        mine = {ts for c, ts in held if c == abstract}
+        delivers = [{s for s in mine if converts(s, ts)} for ts in candidates]
+        whole = [ts for ts, d in zip(candidates, delivers) if mine and d == mine]
+        some = [ts for ts, d in zip(candidates, delivers) if d]
+        assert choice == (whole or some or candidates)[0]
