@@ -4,7 +4,7 @@ DCMTK's storescu fills the archive in one run, each file in its own transfer syn
 storescu profile (``-xf``) proposes one presentation context per (SOP class, syntax)
 the corpus holds, so nothing is converted on the way in.  Then everything is fetched
 back: ``dicomcore move`` to DCMTK's storescp (accepting every syntax, writing bit for
-bit, ``+xa +B``) and ``dicomcore get`` into a folder, plus the same C-GET through the
+bit, ``+xa +B``) and to ``dicomcore storescp``, and ``dicomcore get`` into a folder, plus the same C-GET through the
 API to see what was negotiated and the Failed SOP Instance UID List.
 
 What is checked, instance by instance against the archive's own file: C-MOVE brings
@@ -124,13 +124,16 @@ def archive(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus-retrieve")
     paths = dicom_files()
     profile = storescu_profile(paths, root)
-    qport, dport = free_port(), free_port()
+    qport, dport, cport = free_port(), free_port(), free_port()
     (root / "moved").mkdir()
     env = cli_env()
     with listening([dcmtk("storescp"), "-aet", "STORESCP", "+xa", "+B", "-od",
                     root / "moved", str(dport)], dport, root / "storescp.log"), \
+            listening(dicomcore_cmd("storescp", cport, "--out", root / "moved-dicomcore",
+                                    "--aet", "DCSTORE"), cport, root / "dcstore.log", env=env), \
             listening(dicomcore_cmd("qrscp", qport, "--db", root / "db", "--aet", "ARCHIVE",
-                                    "--dest", f"STORESCP={HOST}:{dport}", "--timeout", "60"),
+                                    "--dest", f"STORESCP={HOST}:{dport}", "--dest",
+                                    f"DCSTORE={HOST}:{cport}", "--timeout", "60"),
                       qport, root / "qrscp.log", env=env):
         proc = run([dcmtk("storescu"), *TIMEOUTS, "-aec", "ARCHIVE", "-xf", profile, "Corpus",
                     "-nh", HOST, qport, *paths], timeout=180)
@@ -169,13 +172,17 @@ def test_every_corpus_file_is_held_in_its_own_syntax_or_has_a_reason(archive):
     print(f"{len(held)} held; not taking part: {tally}")
 
 
-def test_move_brings_every_instance_back_as_the_archive_holds_it(archive):
+@pytest.mark.parametrize("destination, folder", [("STORESCP", "moved"),
+                                                  ("DCSTORE", "moved-dicomcore")],
+                         ids=["dcmtk-storescp", "dicomcore-storescp"])
+def test_move_brings_every_instance_back_as_the_archive_holds_it(archive, destination,
+                                                                  folder):
     root = archive["root"]
     proc = run(dicomcore_cmd("move", HOST, archive["port"], "--aec", "ARCHIVE", "--dest",
-                             "STORESCP", "--timeout", "60", *_keys(archive)),
+                             destination, "--timeout", "60", *_keys(archive)),
                env=archive["env"], timeout=180)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    moved = by_instance_uid(files_in(root / "moved"))
+    moved = by_instance_uid(files_in(root / folder))
     held = archive["held"]
     assert set(moved) == set(held)
     wrong = [uid for uid, (_, _, path) in held.items()
