@@ -4,8 +4,9 @@ DCMTK's storescu fills the archive in one run, each file in its own transfer syn
 storescu profile (``-xf``) proposes one presentation context per (SOP class, syntax)
 the corpus holds, so nothing is converted on the way in.  Then everything is fetched
 back: ``dicomcore move`` to DCMTK's storescp (accepting every syntax, writing bit for
-bit, ``+xa +B``) and to ``dicomcore storescp``, and ``dicomcore get`` into a folder, plus the same C-GET through the
-API to see what was negotiated and the Failed SOP Instance UID List.
+bit, ``+xa +B``) and to ``dicomcore storescp``; ``dicomcore get`` into a folder, plus
+the same C-GET through the API to see what was negotiated and the Failed SOP Instance
+UID List.
 
 What is checked, instance by instance against the archive's own file: C-MOVE brings
 every one back with the data set (the bytes after the File Meta Information) as the
