@@ -178,6 +178,13 @@ class Archive:
     def __len__(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM instance").fetchone()[0]
 
+    def held_syntaxes(self) -> set[tuple[str, str]]:
+        """Every (SOP Class UID, Transfer Syntax UID) stored: what a retrieve could send,
+        known before any request (read from an index, not the table)."""
+        rows = self._db().execute("SELECT DISTINCT SOPClassUID, TransferSyntaxUID "
+                                  "FROM instance")
+        return {(str(c), str(t)) for c, t in rows}
+
     def path_of(self, sop_instance_uid: str) -> Optional[str]:
         """The stored file of an instance, or None."""
         row = self._db().execute("SELECT path FROM instance WHERE SOPInstanceUID = ?",

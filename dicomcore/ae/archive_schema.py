@@ -49,6 +49,9 @@ def schema() -> str:
         if table in PARENT:
             parts.append(f"CREATE INDEX IF NOT EXISTS {table}_{PARENT[table]} "
                          f"ON {table}({PARENT[table]})")
+    # What the archive holds per class and syntax: a C-GET acceptor's choice (qr.py).
+    parts.append("CREATE INDEX IF NOT EXISTS instance_class_syntax "
+                 "ON instance(SOPClassUID, TransferSyntaxUID)")
     for table, column in (("patient", "PatientName_key"), ("study", "StudyDate_key"),
                           ("study", "AccessionNumber"), ("series", "Modality")):
         parts.append(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})")

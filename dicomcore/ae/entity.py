@@ -18,7 +18,7 @@ from ..pdu.primitives import AssociateConfirmation
 from ..transport import Server, connect
 from .acceptor import serve_association
 from .association import VERIFICATION, Association
-from .services.storage import StorageSCP
+from .services.storage import NATIVE_SYNTAXES, StorageSCP, storable_transfer_syntaxes
 
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
@@ -27,7 +27,7 @@ DEFLATED = "1.2.840.10008.1.2.1.99"
 # storescu's default offer: the uncompressed syntaxes, explicit little endian first.
 UNCOMPRESSED = [EXPLICIT_VR_LE, IMPLICIT_VR_LE, EXPLICIT_VR_BE]
 # What an acceptor takes, in preference order: anything it can store as is.
-ACCEPTED_SYNTAXES = [EXPLICIT_VR_LE, IMPLICIT_VR_LE, DEFLATED, EXPLICIT_VR_BE]
+ACCEPTED_SYNTAXES = list(NATIVE_SYNTAXES)
 
 
 def default_contexts() -> list[tuple[str, list[str]]]:
@@ -105,11 +105,8 @@ class ApplicationEntity:
             overrides.setdefault("scp_roles", frozenset(str(u) for u in STORAGE_SOP_CLASSES))
             overrides.setdefault("extended_negotiation", _qr.extended_negotiation)
         if storage:
-            from ..dataset.transfer_syntax import TRANSFER_SYNTAXES
-
             # Compressed syntaxes are stored untouched, so every registered one is fine.
-            syntaxes = ACCEPTED_SYNTAXES + [uid for uid, ts in TRANSFER_SYNTAXES.items()
-                                            if ts.encapsulated and not ts.retired]
+            syntaxes = storable_transfer_syntaxes()
             for uid in STORAGE_SOP_CLASSES:
                 contexts[str(uid)] = list(syntaxes)
         for uid in extra:
@@ -160,8 +157,11 @@ class ApplicationEntity:
         storage = StorageSCP(storage_dir, layout=layout, handler=on_store,
                              ae_title=self.ae_title, max_instance_size=max_instance_size
                              ) if storing else None
-        policy = policy or self.policy(storage=storing, query_retrieve=qr is not None,
-                                       extra=[k for k in (handlers or {}) if k.count(".") > 2])
+        if policy is None:
+            chooser = {"sending_choice": qr.sending_choice} if qr is not None else {}
+            policy = self.policy(storage=storing, query_retrieve=qr is not None,
+                                 extra=[k for k in (handlers or {}) if k.count(".") > 2],
+                                 **chooser)
         server: Server
 
         def handle(conn: Any) -> None:

@@ -36,7 +36,8 @@ from ..dimse import (MEDIUM, CCancelRQ, CFindRQ, CGetRQ, CMoveRQ, CommandReceive
                      DataFragment, Message, MessageReceived, Status)
 from ..errors import DicomError
 from .acceptor import _begin_store, _respond_store  # the acceptor's own steps
-from .services.storage import SOP_CLASS_NOT_SUPPORTED, StorageSCP, StoredInstance
+from .services.storage import (SOP_CLASS_NOT_SUPPORTED, StorageSCP, StoredInstance,
+                               storable_transfer_syntaxes)
 
 log = logging.getLogger("dicomcore.query")
 
@@ -47,7 +48,6 @@ GET = {"patient": "1.2.840.10008.5.1.4.1.2.1.3", "study": "1.2.840.10008.5.1.4.1
 MODELS = ("patient", "study")
 TOP_LEVEL = {"patient": "PATIENT", "study": "STUDY"}
 LEVELS = ("PATIENT", "STUDY", "SERIES", "IMAGE")
-_UNCOMPRESSED = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"]
 _QR_SYNTAXES = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
 _MAX_CONTEXTS = 128
 
@@ -87,8 +87,11 @@ def qr_contexts(model: str = "study", storage_classes: Optional[Sequence[str]] =
 
     The model's FIND, MOVE and GET classes (``services``), plus, when GET is
     among them, ``storage_classes`` (default: as many common storage classes as
-    fit in 128 contexts) in ``transfer_syntaxes`` (default: uncompressed), each
-    with role selection proposing us as SCP (PS3.4 C.4.3.3, PS3.7 D.3.3.4).
+    fit in 128 contexts) in ``transfer_syntaxes``, each with role selection
+    proposing us as SCP (PS3.4 C.4.3.3, PS3.7 D.3.3.4).  The default syntaxes are
+    every one our Storage SCP keeps, compressed too: the instances are written as
+    they arrive, so the SCP may send each as its archive holds it (C.4.3.2.1: "the
+    SCU shall have proposed sufficient presentation contexts").
     """
     model = _model(model)
     table = {"find": FIND, "move": MOVE, "get": GET}
@@ -104,7 +107,7 @@ def qr_contexts(model: str = "study", storage_classes: Optional[Sequence[str]] =
                                     else storage_classes)]
         if storage_classes is not None and len(classes) > room:
             raise ValueError(f"{len(classes)} storage classes do not fit: {room} contexts left")
-        syntaxes = list(transfer_syntaxes or _UNCOMPRESSED)
+        syntaxes = list(transfer_syntaxes or storable_transfer_syntaxes())
         for uid in list(dict.fromkeys(classes))[:room]:
             contexts.append((uid, syntaxes))
             roles[uid] = (False, True)

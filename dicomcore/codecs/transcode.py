@@ -44,7 +44,7 @@ from ..dataset.transfer_syntax import TransferSyntax
 from ..errors import CodecError, DicomError, LimitError
 from . import encapsulation, rle, subsampling
 
-__all__ = ["transcode", "frame_geometry", "DEFAULT_MAX_BYTES"]
+__all__ = ["transcode", "converts", "frame_geometry", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = rle.DEFAULT_MAX_BYTES
 _TS_UID = 0x00020010
@@ -100,6 +100,26 @@ def transcode(ds: Dataset, transfer_syntax_uid: Any, *, max_bytes: int = DEFAULT
     else:
         _encode_rle(new, pixel, max_bytes, use_numpy)
     return new
+
+
+def converts(source: Any, target: Any) -> bool:
+    """Whether ``transcode`` takes a dataset in ``source`` to ``target`` (UIDs or
+    ``TransferSyntax``), Pixel Data and all, without loss: the table above, read as
+    syntaxes.  The same syntax; native to native (byte order, VRs, Deflate: the
+    dataset layer); RLE Lossless decoded to native; native encoded as RLE Lossless.
+    Any other encapsulated syntax is neither decoded nor written, so never lossy.
+    (For syntax pairs; one dataset may still fail, e.g. Bits Allocated 1 into RLE.)"""
+    try:
+        src = source if isinstance(source, TransferSyntax) else _ts.get(str(source))
+        dst = target if isinstance(target, TransferSyntax) else _ts.get(str(target))
+    except DicomError:
+        return False
+    if not _binary(dst):
+        return False
+    if src.uid == dst.uid:
+        return True
+    rle_uid = _ts.RLE_LOSSLESS.uid
+    return (src.is_native or src.uid == rle_uid) and (dst.is_native or dst.uid == rle_uid)
 
 
 def source_syntax(ds: Dataset) -> TransferSyntax:

@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, Sequence
 
-from dicomcore.errors import EncodeError, PDUError
+from dicomcore.errors import EncodeError, PDUError, TruncatedError
 
 from .buffer import Cursor, fields
 
@@ -220,18 +220,23 @@ def read_items(cur: Cursor, registry: dict[int, type[Item]], parent: str) -> lis
     out: list[Item] = []
     while cur.remaining:
         start = cur.pos
-        with fields(cur, f"{parent}: item header"):
+        stage, cls = 0, None  # which field a short read is in: names are made only then
+        try:
             item_type, byte2, length = cur.unpack(ITEM_HEADER)
-        cls = registry.get(item_type)
-        name = cls.title if cls else f"item {item_type:02X}H"
-        with fields(cur, f"{name} Item-length"):
+            cls = registry.get(item_type)
+            stage = 1
             body = cur.sub(length)  # raises when the item overflows its parent
-        if cls is None:
-            out.append(UnknownItem(item_type, bytes(body.rest()), byte2))
-            continue
-        with fields(body, name):
+            if cls is None:
+                out.append(UnknownItem(item_type, bytes(body.rest()), byte2))
+                continue
+            stage = 2
             item = cls._read(body, byte2)
+        except TruncatedError as e:
+            name = cls.title if cls else f"item {item_type:02X}H" if stage else ""
+            field = (f"{parent}: item header", f"{name} Item-length", name)[stage]
+            raise PDUError(cur.pdu_type, field, e.offset, e.reason) from None
         if body.remaining:
+            name = cls.title
             raise PDUError(cur.pdu_type, f"{name} Item-length", start + 2,
                            f"{body.remaining} bytes left after the last field")
         out.append(item)

@@ -12,8 +12,12 @@ Rules kept here:
   Presentation-context-ID is answered once (the first) and noted.
 * The accepted transfer syntax is the first of the *acceptor's* preference list
   that the requestor proposed (as DCMTK's preferred-syntax acceptance does): the
-  acceptor knows what it stores and decodes cheaply.  A name that is not a valid
-  UID (PS3.5 9.1) is never accepted, whatever the policy says.
+  acceptor knows what it stores and decodes cheaply.  Except where the requestor
+  takes the SCP role alone (PS3.7 D.3.3.4: C-GET's C-STORE sub-operations come
+  to it): there only the acceptor sends and the requestor receives, so the
+  *requestor's* order decides among the syntaxes we support, or
+  ``sending_choice`` ranks them (an archive knows what it holds).  A name that
+  is not a valid UID (PS3.5 9.1) is never accepted, whatever the policy says.
 * Sub-items are answered only when proposed: async window, role selection,
   extended negotiation, user identity (PS3.7 D.3.3.3-D.3.3.7).
 * The requestor believes only what it proposed: an answer for a context it did
@@ -27,6 +31,7 @@ registry's), and the two implementation constants below are checked against
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Collection, Mapping, Sequence, TypeVar
 
 from dicomcore.errors import EncodeError
@@ -68,6 +73,7 @@ def reject_reason_text(result: int, source: int, reason: int) -> str:
             f"{RJ_SOURCES.get(source, f'source {source}')}: {words}")
 
 
+@lru_cache(maxsize=1024)  # the same few dozen syntaxes, proposed in every context
 def _valid_uid(text: str) -> bool:
     """PS3.5 9.1: digits and dots, no empty or zero-led component, at most 64 characters."""
     if not 0 < len(text) <= 64:
@@ -104,6 +110,12 @@ class AcceptorPolicy:
     ``scp_roles`` those for which it may be SCP, i.e. we act as SCU (C-GET's
     C-STORE sub-operations back to the requestor).
 
+    ``sending_choice`` picks the transfer syntax of the contexts on which only we
+    send (the requestor granted the SCP role and not the SCU role): called once per
+    negotiation with (abstract syntax, candidates) pairs, the candidates being the
+    proposed syntaxes we support, in the requestor's order; it returns one choice
+    (a candidate) per pair.  Without it the requestor's first candidate is taken.
+
     ``max_operations_invoked``/``performed`` bound the async window we answer
     (0 = unlimited); ``max_associations`` with ``negotiate(active_associations=)``
     gives the transient local-limit-exceeded rejection.
@@ -123,6 +135,7 @@ class AcceptorPolicy:
     max_associations: int = 0
     reject_when_none_accepted: bool = False
     extended_negotiation: Callable[[SOPClassExtendedNegotiation], bytes | None] | None = None
+    sending_choice: Callable[[list[tuple[str, list[str]]]], Sequence[str]] | None = None
     user_identity: Callable[[UserIdentityRQ], tuple[bool, bytes | None]] | None = None
     implementation_class_uid: str = IMPLEMENTATION_CLASS_UID
     implementation_version_name: str | None = IMPLEMENTATION_VERSION_NAME
@@ -349,7 +362,7 @@ def negotiate(policy: AcceptorPolicy, indication: AssociateIndication, *,
         wanted[uid], granted[uid] = want, (want[0] and may[0], want[1] and may[1])
 
     seen: set[int] = set()
-    answers: list[PresentationContextAC] = []
+    answered: list[ContextOutcome] = []
     for c in neg.contexts:
         if c.context_id in seen:  # PS3.8 7.1.1.13: IDs are unique; answer once
             c.why = "duplicate Presentation-context-ID: only the first is answered"
@@ -357,6 +370,11 @@ def negotiate(policy: AcceptorPolicy, indication: AssociateIndication, *,
             continue
         seen.add(c.context_id)
         _judge(policy, c, wanted, granted)
+        answered.append(c)
+    _choose_sending(policy, [c for c in answered if c.accepted and
+                             granted.get(c.abstract_syntax) == (False, True)])
+    answers: list[PresentationContextAC] = []
+    for c in answered:
         echo = next((t for t in c.proposed if _valid_uid(t)), IMPLICIT_VR_LE)
         answers.append(PresentationContextAC(c.context_id, c.result or 0,
                                              c.transfer_syntax if c.accepted else echo))
@@ -420,6 +438,28 @@ def _judge(policy: AcceptorPolicy, c: ContextOutcome, wanted: dict[str, tuple[bo
     c.result, c.transfer_syntax = 0, choice
     c.why = "" if choice == next((t for t in usable), None) else \
         f"our preference chose {choice} over the requestor's first {usable[0]}"
+
+
+def _choose_sending(policy: AcceptorPolicy, contexts: list[ContextOutcome]) -> None:
+    """Re-choose the transfer syntax of the accepted contexts on which only we send (the
+    requestor is SCP alone, PS3.7 D.3.3.4): the receiver's order, or ``sending_choice``."""
+    if not contexts:
+        return
+    pairs = []
+    for c in contexts:
+        ours = set(policy.transfer_syntaxes_for(c.abstract_syntax) or ())
+        pairs.append((c.abstract_syntax, [t for t in c.proposed if _valid_uid(t) and t in ours]))
+    choices: Sequence[str] = [candidates[0] for _, candidates in pairs]
+    how = "the requestor's first"
+    if policy.sending_choice is not None:
+        choices, how = list(policy.sending_choice(pairs)), "sending_choice"
+    for n, (c, (_, candidates)) in enumerate(zip(contexts, pairs)):
+        choice, why = (choices[n] if n < len(choices) else None), how
+        if choice not in candidates:  # a hook's slip never accepts what was not proposed
+            choice, why = candidates[0], "the requestor's first (sending_choice chose none)"
+        c.transfer_syntax = choice
+        c.why = (f"we send on this context (the requestor is SCP only): {choice}, "
+                 f"{why} of the proposed syntaxes we support")
 
 
 # ---------------------------------------------------------------- requestor

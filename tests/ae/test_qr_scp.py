@@ -335,7 +335,8 @@ def test_get_without_scp_role_fails_every_suboperation(archive_server):
     with Scu(port, roles=False) as scu:
         assert not scu.assoc.negotiation.roles.get(CT, (True, False))[1]
         rsp, ids = scu.request("get", STUDY_ROOT_GET, query("STUDY", StudyInstanceUID=s1))
-    assert rsp[-1].status == 0xA702
+    # each fails alone (no context to send it in): B000 with the counts, not A702
+    assert rsp[-1].status == 0xB000
     assert rsp[-1].number_of_failed_suboperations == 3
     assert len(_uids(ids[-1].FailedSOPInstanceUIDList)) == 3
     assert scu.received == []
@@ -346,7 +347,9 @@ def test_get_suboperation_failures_are_counted(archive_server):
     with Scu(port) as scu:
         rsp, ids = scu.request("get", STUDY_ROOT_GET, query("STUDY", StudyInstanceUID=s1),
                                store_status=0xA700)
-    assert rsp[-1].status == 0xA702 and rsp[-1].number_of_failed_suboperations == 3
+    assert rsp[-1].status == 0xB000 and rsp[-1].number_of_failed_suboperations == 3
+    assert rsp[-1].number_of_completed_suboperations == 0
+    assert len(_uids(ids[-1].FailedSOPInstanceUIDList)) == 3
 
 
 # --- C-CANCEL ---------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import dicomcore
 from dicomcore.codecs import encapsulation, rle
-from dicomcore.codecs.transcode import transcode
+from dicomcore.codecs.transcode import converts, transcode
+from dicomcore.dataset.transfer_syntax import TRANSFER_SYNTAXES
 from dicomcore.dataset.part10 import dcmwrite_bytes
 from dicomcore.errors import CodecError, DicomError, EncodeError, LimitError
 
@@ -506,3 +507,36 @@ def test_float_pixel_data_is_not_written_as_rle():
     with pytest.raises(EncodeError, match="Float/Double Float Pixel Data.*RLE Lossless"):
         dcmwrite_bytes(ds, "rle")
     assert _written(ds, "explicit").transfer_syntax.uid == EXPLICIT
+
+
+def _in_syntax(uid: str) -> dicomcore.Dataset:
+    """A small image in ``uid``: native, RLE-coded, or fragments of another codec."""
+    ts = TRANSFER_SYNTAXES[uid]
+    if ts.is_native:
+        ds = image(4, 6, 1, 8)
+    elif uid == RLE:
+        ds = transcode(image(4, 6, 1, 8), RLE)
+    else:
+        ds = jpeg_dataset()
+    ds.file_meta = dicomcore.Dataset()
+    ds.file_meta.TransferSyntaxUID = uid
+    return ds
+
+
+def test_converts_says_what_transcode_does():
+    """The retrieve SCP plans with ``converts`` (which syntaxes can carry an instance) and
+    sends with ``transcode``: the two held equal over every pair of registered syntaxes."""
+    wrong = []
+    for source in sorted(TRANSFER_SYNTAXES):
+        ds = _in_syntax(source)
+        for target in sorted(TRANSFER_SYNTAXES):
+            try:
+                transcode(ds, target)
+                done = True
+            except CodecError:
+                done = False
+            if converts(source, target) is not done:
+                wrong.append((source, target, done))
+    assert wrong == []
+    assert not converts("1.2.840.10008.1.2.4.50", EXPLICIT)  # and never lossy or unknown
+    assert not converts("1.2.3.4", EXPLICIT) and not converts(EXPLICIT, "1.2.3.4")

@@ -255,3 +255,54 @@ def test_pynetdicom_scu_find_move_get(setup, tmp_path):
         _compare(_of_study(files, studies[0]), root / "dest")
     finally:
         assoc.release()
+
+
+def _held_body(setup, uid: str) -> bytes:
+    """The data set of the archive's own file for ``uid`` (after its meta)."""
+    import sqlite3
+
+    db = sqlite3.connect(str(setup["root"] / "db" / "index.sqlite"))
+    try:
+        [(path,)] = db.execute("SELECT path FROM instance WHERE SOPInstanceUID = ?", (uid,))
+    finally:
+        db.close()
+    return _body(setup["root"] / "db" / path)
+
+
+def _body(path: Path) -> bytes:
+    meta = dicomcore.read(path, stop_before_pixels=True).file_meta
+    return path.read_bytes()[132 + 12 + int(meta.get(0x00020000)):]
+
+
+def _counts(out: str) -> tuple[int, int]:
+    completed = re.findall(r"Number of Completed Suboperations\s*:\s*(\d+)", out)
+    failed = re.findall(r"Number of Failed Suboperations\s*:\s*(\d+)", out)
+    return int(completed[-1]), int(failed[-1])
+
+
+def test_getscu_jpeg_instance_goes_or_fails_alone(setup, tmp_path):
+    """getscu proposes what it proposes.  By default only uncompressed syntaxes: the
+    JPEG instance cannot go (no lossless way), fails alone, and the final status is
+    B000 with the counts; the CT beside it arrives.  With ``+xy`` (JPEG Baseline
+    preferred; ``+B``: written as received) it arrives as the archive holds it."""
+    files, studies = setup["files"], setup["studies"]
+    jpeg = next(u for u, p in files.items() if p.name == "in5.dcm")
+    expected = _of_study(files, studies[2])
+    assert jpeg in expected and len(expected) == 2
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    out = _dcmtk_q("getscu", setup, "-v", "-S", "-od", plain, "-k", "QueryRetrieveLevel=STUDY",
+                   "-k", f"StudyInstanceUID={studies[2]}")
+    assert "SubOperationsCompleteOneOrMoreFailures" in out, out[-2000:]  # B000
+    assert _counts(out) == (1, 1), out[-2000:]
+    got = by_instance_uid(dicom_files(plain))
+    assert set(got) == set(expected) - {jpeg}
+    jpeg8 = tmp_path / "jpeg8"
+    jpeg8.mkdir()
+    out = _dcmtk_q("getscu", setup, "-v", "+xy", "+B", "-S", "-od", jpeg8, "-k",
+                   "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={studies[2]}")
+    got = by_instance_uid(dicom_files(jpeg8))
+    assert set(got) == set(expected) and _counts(out) == (2, 0), out[-2000:]
+    assert str(dicomcore.read(got[jpeg], stop_before_pixels=True).file_meta.get(
+        0x00020010)) == JPEG_BASELINE
+    assert _body(got[jpeg]) == _held_body(setup, jpeg)

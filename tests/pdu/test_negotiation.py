@@ -238,6 +238,38 @@ def test_role_items_without_context_or_without_role_get_no_reply():
     assert neg.roles == {CT: (True, False)} and "proposes no role" in neg.report()
 
 
+@pytest.mark.parametrize("role, hook, chosen", [
+    ((False, True), None, IMPLICIT),            # we send, it receives: its order decides
+    ((True, True), None, EXPLICIT),             # it may send too: our preference, as ever
+    (None, None, EXPLICIT),                     # no role item: requestor SCU, ours
+    ((False, True), lambda pairs: [EXPLICIT for _ in pairs], EXPLICIT),  # the hook ranks
+    ((False, True), lambda pairs: [JPEG for _ in pairs], IMPLICIT),  # not proposed: never
+    ((False, True), lambda pairs: [], IMPLICIT),  # no answer: the requestor's first
+], ids=["requestor-scp", "both-roles", "default-roles", "hook", "hook-slip", "hook-short"])
+def test_requestor_scp_context_takes_the_requestors_order(role, hook, chosen):
+    """PS3.7 D.3.3.4: on a context where only the requestor is SCP (C-GET's C-STORE
+    sub-operations) we are the sender, so the receiver's preference decides among the
+    syntaxes we support (BIG is proposed first but not ours: skipped)."""
+    seen = []
+
+    def spy(pairs):
+        seen.extend(pairs)
+        return hook(pairs)
+
+    pol = policy(contexts={GET: [IMPLICIT], CT: [EXPLICIT, IMPLICIT]}, scp_roles={CT},
+                 sending_choice=spy if hook else None)
+    ind = indication([(GET, [IMPLICIT]), (CT, [BIG, IMPLICIT, EXPLICIT])],
+                     roles={CT: role} if role else None)
+    neg = negotiate(pol, ind)
+    assert neg.accepted[3] == (CT, chosen)
+    assert {ac.context_id: ac.transfer_syntax for ac in neg.response.presentation_contexts} \
+        == {1: IMPLICIT, 3: chosen}
+    if hook and role == (False, True):
+        assert seen == [(CT, [IMPLICIT, EXPLICIT])]  # only ours, in the requestor's order
+    if role == (False, True):
+        assert "we send on this context" in neg.contexts[1].why
+
+
 def test_c_get_storage_role_round():
     """C-GET: the requestor asks to be SCP for the storage classes it will receive."""
     pol = policy(contexts={GET: [IMPLICIT], CT: [EXPLICIT, IMPLICIT]}, scp_roles={CT})

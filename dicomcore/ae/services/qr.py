@@ -21,8 +21,20 @@ Rules:
   transfer syntax, plus the uncompressed ones as a fallback; C-GET sends its
   C-STORE sub-operations on the requesting association, on contexts for which
   the requestor was granted the SCP role (PS3.7 D.3.3.4).
+* Each sub-operation goes in a context where the instance travels losslessly: its
+  stored syntax when accepted, else one it converts to (``transcode.converts``:
+  native to native, RLE decoded, never a lossy step).  One that cannot be sent
+  (no context for its class, or none it converts to) fails alone: counted, its UID
+  in the Failed SOP Instance UID List, and the others go on.
+* As acceptor of a C-GET association we send on the storage contexts, so their
+  syntax is the requestor's preference among those we can deliver
+  (``sending_choice``, the policy hook): its first in which all the archive holds
+  of the class can go, else its first in which some can, else its first.
 * Pending responses carry the sub-operation counts; the final one carries the
-  Failed SOP Instance UID List (0008,0058) when any failed (C.4.2.1.4.3).
+  Failed SOP Instance UID List (0008,0058) when any failed (C.4.2.1.4.3).  The
+  final status: Success, or Warning B000 with the counts once any sub-operation
+  failed or warned; A702 only when no sub-operation could be attempted at all
+  (the C-MOVE destination cannot be reached).
 * A C-CANCEL-RQ for the operation in progress is looked for before each batch of
   C-FIND responses (so at most ``FIND_BATCH`` more follow it), between C-MOVE
   sub-operations and while the C-GET requestor stores each instance; the
@@ -35,6 +47,7 @@ Rules:
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -190,6 +203,37 @@ class QueryRetrieveSCP:
         self.dimse_timeout = dimse_timeout
         self._connect = connect  # tests may replace how a destination is reached
         self._lock = threading.Lock()
+
+    def sending_choice(self, pairs: list[tuple[str, list[str]]]) -> list[str]:
+        """The transfer syntax of each storage context a C-GET requestor proposed with
+        itself as SCP (``AcceptorPolicy.sending_choice``; ``pairs``: abstract syntax and
+        the candidates, in the requestor's order).
+
+        The requestor's first candidate in which we can deliver every syntax the archive
+        holds of the class (as stored, or converted losslessly); failing that, its first
+        in which we can deliver some of them; holding none, its first.  (The request is
+        not known yet, so the whole holding of the class counts.)  A class proposed in
+        several contexts: each later one is judged on what the earlier ones cannot
+        deliver, so a JPEG context beside a native one takes the JPEG instances."""
+        from ...codecs.transcode import converts
+
+        try:
+            held = self.archive.held_syntaxes()
+        except (DicomError, sqlite3.Error) as exc:  # an unreadable index: requestor's order
+            log.warning("C-GET negotiation: the archive's syntaxes are unknown: %s", exc)
+            held = set()
+        left: dict[str, set[str]] = {}  # per class: held syntaxes no context delivers yet
+        for sop_class, ts in held:
+            left.setdefault(sop_class, set()).add(ts)
+        choices = []
+        for abstract, candidates in pairs:
+            todo = left.get(abstract, set())
+            reach = {ts: {s for s in todo if converts(s, ts)} for ts in candidates}
+            choice = next((ts for ts in candidates if todo and reach[ts] == todo),
+                          next((ts for ts in candidates if reach[ts]), candidates[0]))
+            todo -= reach[choice]
+            choices.append(choice)
+        return choices
 
     # --- dispatch ------------------------------------------------------------------------
 
@@ -427,10 +471,13 @@ class QueryRetrieveSCP:
         self._done(op, "get", tally)
 
     def _done(self, op: _Operation, kind: str, tally: "_Tally") -> None:
+        # PS3.4 C.4.2.3.1, C.4.3.3.1: Success when every sub-operation completed, else
+        # Warning B000 "Sub-operations Complete - One or more Failures" with the counts
+        # and the Failed SOP Instance UID List.  Also when every one failed: each was
+        # attempted and fails alone (a syntax no context takes is not "Out of
+        # Resources"); A702 stays for sub-operations that could not start at all.
         if tally.failures == 0 and tally.warnings == 0:
             status = SUCCESS
-        elif tally.completed == 0 and tally.warnings == 0:
-            status = UNABLE_TO_PERFORM_SUBOPS
         else:
             status = WARNING_SUBOPS
         log.info("C-%s: %d completed, %d failed, %d warnings", kind.upper(), tally.completed,

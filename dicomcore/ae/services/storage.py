@@ -37,8 +37,20 @@ CANNOT_UNDERSTAND = 0xC000
 SOP_CLASS_NOT_SUPPORTED = 0x0122
 
 LAYOUTS = ("flat", "study", "patient")
+# Native syntaxes a Storage SCP keeps as received, in the order it prefers them.
+NATIVE_SYNTAXES = (_ts.EXPLICIT_VR_LE.uid, _ts.IMPLICIT_VR_LE.uid,
+                   _ts.DEFLATED_EXPLICIT_VR_LE.uid, _ts.EXPLICIT_VR_BE.uid)
 _KEEP_IN_MEMORY = 1 << 16
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def storable_transfer_syntaxes() -> list[str]:
+    """Every transfer syntax a Storage SCP here can keep, preferred first: the native
+    ones, then every registered encapsulated one not retired.  The data set is written
+    as it arrives after its File Meta Information, so no decoder is needed: the Storage
+    SCP accepts these, and a C-GET SCU proposes them (it is the Storage SCP there)."""
+    return list(NATIVE_SYNTAXES) + [uid for uid, ts in _ts.TRANSFER_SYNTAXES.items()
+                                    if ts.encapsulated and not ts.retired]
 
 
 def safe_component(value: Any, fallback: str = "unknown") -> str:
