@@ -19,7 +19,7 @@ import dicomcore
 from dicomcore import Dataset
 from dicomcore.ae.archive import Archive
 from dicomcore.ae.query import GET, MOVE, qr_contexts
-from dicomcore.ae.services.qr import QueryRetrieveSCP
+from dicomcore.ae.services.qr import ALL_SUBOPS_FAILED as ALL_FAILED, QueryRetrieveSCP
 from dicomcore.dataset.decode import decode_dataset
 from dicomcore.pdu.negotiation import AcceptorPolicy
 
@@ -131,7 +131,7 @@ def test_get_acceptor_takes_the_requestors_preference(tmp_path, proposed, chosen
                                         {CT: (False, True)}, tmp_path / "got")
     assert accepted[CT] == chosen
     if chosen == JPEG_BASELINE:
-        assert got == {} and int(operation.status) == 0xB000
+        assert got == {} and int(operation.status) == ALL_FAILED
         return
     assert int(operation.status) == 0 and len(got) == 2
     for ds in cts:
@@ -169,8 +169,9 @@ def test_get_classes_held_in_several_syntaxes_and_an_rle_instance(tmp_path):
 
 def test_get_suboperations_fail_alone_when_the_peer_takes_only_what_we_cannot_make(tmp_path):
     """A requestor that accepts CT only as JPEG Baseline, the archive holding native CT:
-    no lossless way there, so each sub-operation fails alone, counted, listed; the final
-    status is B000 with the counts (before: A702 "Out of Resources")."""
+    no lossless way there, so each sub-operation fails alone, counted, listed; none
+    succeeded, so the final status is a Failure, Cxxx "Unable to process", with the
+    counts (PS3.4 C.4.3.3.1; before: A702 "Out of Resources")."""
     cts = [make_instance(n) for n in range(3)]
     folder, study = _archive(tmp_path, [(ds, EXPLICIT) for ds in cts])
     contexts = [(GET["study"], [EXPLICIT]), (CT, [JPEG_BASELINE])]
@@ -178,7 +179,7 @@ def test_get_suboperations_fail_alone_when_the_peer_takes_only_what_we_cannot_ma
         operation, got, accepted = _get(server.address[1], study, contexts,
                                         {CT: (False, True)}, tmp_path / "got")
     assert accepted[CT] == JPEG_BASELINE and got == {}
-    assert int(operation.status) == 0xB000
+    assert int(operation.status) == ALL_FAILED
     result = operation.result
     assert (result.completed, result.failed, result.warning, result.remaining) == \
         (0, 3, 0, None)
@@ -187,8 +188,8 @@ def test_get_suboperations_fail_alone_when_the_peer_takes_only_what_we_cannot_ma
 
 def test_move_suboperations_fail_alone_at_a_destination_taking_only_jpeg(tmp_path):
     """C-MOVE to a destination that accepts CT only as JPEG Baseline: the native CTs
-    cannot go (never encoded lossy), each fails alone; B000 with the counts and the
-    list (before: A702 "Out of Resources")."""
+    cannot go (never encoded lossy), each fails alone; a Failure (Cxxx, not A702 "Out
+    of Resources") with the counts and the list."""
     cts = [make_instance(n) for n in range(2)]
     folder, study = _archive(tmp_path, [(cts[0], EXPLICIT), (cts[1], IMPLICIT)])
     dest_policy = AcceptorPolicy(contexts={CT: [JPEG_BASELINE]}, ae_title="DEST")
@@ -201,7 +202,7 @@ def test_move_suboperations_fail_alone_at_a_destination_taking_only_jpeg(tmp_pat
             operation = assoc.move({"StudyInstanceUID": study}, "DEST",
                                    raise_on_failure=False)
             operation.wait()
-    assert int(operation.status) == 0xB000
+    assert int(operation.status) == ALL_FAILED
     result = operation.result
     assert (result.completed, result.failed, result.warning) == (0, 2, 0)
     assert _failed(operation) == sorted(str(ds.SOPInstanceUID) for ds in cts)

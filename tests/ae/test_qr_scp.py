@@ -20,8 +20,8 @@ import dicomcore
 from dicomcore import Dataset
 from dicomcore.ae.archive import Archive
 from dicomcore.ae.channel import DimseChannel
-from dicomcore.ae.services.qr import (PATIENT_ROOT_FIND, STUDY_ROOT_FIND, STUDY_ROOT_GET,
-                                      STUDY_ROOT_MOVE, PATIENT_ROOT_MOVE, PATIENT_ROOT_GET,
+from dicomcore.ae.services.qr import (ALL_SUBOPS_FAILED, PATIENT_ROOT_FIND, STUDY_ROOT_FIND,
+                                      STUDY_ROOT_GET, STUDY_ROOT_MOVE, PATIENT_ROOT_MOVE, PATIENT_ROOT_GET,
                                       extended_negotiation)
 from dicomcore.dimse import (CCancelRQ, CFindRQ, CommandReceived, DataFragment, CGetRQ, CMoveRQ, CStoreRQ, CStoreRSP,
                              MessageReceived)
@@ -335,8 +335,9 @@ def test_get_without_scp_role_fails_every_suboperation(archive_server):
     with Scu(port, roles=False) as scu:
         assert not scu.assoc.negotiation.roles.get(CT, (True, False))[1]
         rsp, ids = scu.request("get", STUDY_ROOT_GET, query("STUDY", StudyInstanceUID=s1))
-    # each fails alone (no context to send it in): B000 with the counts, not A702
-    assert rsp[-1].status == 0xB000
+    # each fails alone (no context to send it in); none succeeded: a Failure with the
+    # counts (PS3.4 C.4.3.3.1), Cxxx "Unable to process", not A702 "Out of Resources"
+    assert rsp[-1].status == ALL_SUBOPS_FAILED
     assert rsp[-1].number_of_failed_suboperations == 3
     assert len(_uids(ids[-1].FailedSOPInstanceUIDList)) == 3
     assert scu.received == []
@@ -347,7 +348,8 @@ def test_get_suboperation_failures_are_counted(archive_server):
     with Scu(port) as scu:
         rsp, ids = scu.request("get", STUDY_ROOT_GET, query("STUDY", StudyInstanceUID=s1),
                                store_status=0xA700)
-    assert rsp[-1].status == 0xB000 and rsp[-1].number_of_failed_suboperations == 3
+    assert rsp[-1].status == ALL_SUBOPS_FAILED
+    assert rsp[-1].number_of_failed_suboperations == 3
     assert rsp[-1].number_of_completed_suboperations == 0
     assert len(_uids(ids[-1].FailedSOPInstanceUIDList)) == 3
 

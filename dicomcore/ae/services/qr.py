@@ -86,6 +86,7 @@ UNABLE_TO_PERFORM_SUBOPS = 0xA702
 MOVE_DESTINATION_UNKNOWN = 0xA801
 IDENTIFIER_DOES_NOT_MATCH = 0xA900
 UNABLE_TO_PROCESS = 0xC001
+ALL_SUBOPS_FAILED = 0xC002  # every sub-operation attempted, none succeeded
 SOP_CLASS_NOT_SUPPORTED = 0x0122
 FAILED_SOP_INSTANCE_UID_LIST = 0x00080058
 _UNCOMPRESSED = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
@@ -471,18 +472,24 @@ class QueryRetrieveSCP:
         self._done(op, "get", tally)
 
     def _done(self, op: _Operation, kind: str, tally: "_Tally") -> None:
-        # PS3.4 C.4.2.3.1, C.4.3.3.1: Success when every sub-operation completed, else
-        # Warning B000 "Sub-operations Complete - One or more Failures" with the counts
-        # and the Failed SOP Instance UID List.  Also when every one failed: each was
-        # attempted and fails alone (a syntax no context takes is not "Out of
-        # Resources"); A702 stays for sub-operations that could not start at all.
+        # PS3.4 C.4.2.3.1, C.4.3.3.1: Success when every sub-operation completed; Warning
+        # B000 "Sub-operations Complete - One or more Failures or Warnings" when some
+        # completed (or all warned); Failure when all were unsuccessful.  Each was
+        # attempted and failed alone (no context took its syntax, the peer refused it),
+        # which is not "Out of Resources" (A702): the Failure is Cxxx "Unable to process",
+        # with the counts and the Failed SOP Instance UID List like the Warning.
+        comment = ""
         if tally.failures == 0 and tally.warnings == 0:
             status = SUCCESS
+        elif tally.completed == 0 and tally.warnings == 0:
+            status = ALL_SUBOPS_FAILED
+            comment = f"none of the {tally.failures} sub-operations succeeded"
         else:
             status = WARNING_SUBOPS
         log.info("C-%s: %d completed, %d failed, %d warnings", kind.upper(), tally.completed,
                  tally.failures, tally.warnings)
-        self._final(op, kind, status, counts=tally.counts(0), failed=tally.failed)
+        self._final(op, kind, status, comment=comment, counts=tally.counts(0),
+                    failed=tally.failed)
 
     def _suboperations(self, op: _Operation, kind: str, instances: list,
                        store: Callable[[tuple], int]) -> None:
