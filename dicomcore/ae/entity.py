@@ -9,7 +9,7 @@ DIMSE-N and others to user handlers).
 from __future__ import annotations
 
 import ssl
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ..dataset.uid import STORAGE_SOP_CLASSES, UID
 from ..errors import NetworkError
@@ -19,6 +19,7 @@ from ..transport import Server, connect
 from .acceptor import serve_association
 from .association import VERIFICATION, Association
 from .services.storage import StorageSCP
+from .summary import AssociationSummary
 
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
@@ -129,7 +130,9 @@ class ApplicationEntity:
               policy: Optional[AcceptorPolicy] = None, max_associations: int = 20,
               tls: Optional[ssl.SSLContext] = None, max_instance_size: Optional[int] = None,
               block: bool = True, archive: Any = None,
-              destinations: Optional[dict] = None) -> Server:
+              destinations: Optional[dict] = None,
+              on_association: Optional[Callable[[AssociationSummary], None]] = None,
+              on_listening: Optional[Callable[[tuple[str, int]], None]] = None) -> Server:
         """Serve on ``host:port`` (port 0: any free one, see ``server.address``).
 
         Storage is offered when ``storage_dir`` or ``on_store`` is given; ``handlers``
@@ -140,6 +143,11 @@ class ApplicationEntity:
         ``archive`` (a folder or an ``Archive``): Storage into the archive and the
         Query/Retrieve SCP over it; ``destinations`` maps C-MOVE destination AE
         titles to (host, port).
+
+        ``on_association`` is called with an ``AssociationSummary`` as each connection
+        ends (from its own thread); ``on_listening`` with the bound (host, port), once
+        the port is bound and before the first connection is accepted: a port in use
+        raises ``ListenError`` (an OSError) and never reaches it.
         """
         storing = storage_dir is not None or on_store is not None
         qr = None
@@ -167,10 +175,12 @@ class ApplicationEntity:
         def handle(conn: Any) -> None:
             serve_association(conn, policy, storage=storage, handlers=handlers,
                               acse_timeout=self.acse_timeout, idle_timeout=self.idle_timeout,
-                              active=lambda: server.active - 1, qr=qr)
+                              active=lambda: server.active - 1, qr=qr, on_end=on_association)
 
         server = Server(host, port, handle, max_associations=max_associations, tls=tls,
                         artim_timeout=self.acse_timeout, idle_timeout=self.idle_timeout)
+        if on_listening is not None:
+            on_listening(server.address)
         if not block:
             return server.start()
         try:

@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from .common import add_network_options, setup_logging, tls_context
+from .common import add_network_options, port_number, setup_logging, tls_context
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host")
-    parser.add_argument("port", type=int)
+    parser.add_argument("port", type=port_number)
     parser.add_argument("-k", "--key", action="append", default=[], metavar="KEY=VALUE",
                         help="a query key: keyword or gggg,eeee, '=' and a value (may be "
                         "empty); in a sequence: Seq[0].Key=VALUE; repeat for more")

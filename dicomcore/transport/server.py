@@ -12,12 +12,14 @@ keeps serving.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import ssl
 import threading
 import time
 from typing import Any, Callable, Optional
 
+from ..errors import NetworkError
 from ..pdu.primitives import AssociateIndication, AssociateResponse
 from ..pdu.upperlayer import UpperLayer
 from .connection import Connection
@@ -26,6 +28,15 @@ log = logging.getLogger("dicomcore.transport")
 
 Handler = Callable[[Connection], None]
 _ENDED = ("Sta1", "Sta13")  # PS3.8 9.2: idle, or awaiting the transport's close
+
+
+class ListenError(NetworkError, OSError):
+    """The port cannot be bound (in use, not allowed): a NetworkError, and the OSError
+    it has always been."""
+
+    def __init__(self, message: str, *, errno: Optional[int] = None):
+        super().__init__(message)
+        self.errno = errno
 
 
 class Server:
@@ -43,7 +54,12 @@ class Server:
         self.handshake_timeout = handshake_timeout
         self.ul_options = ul_options or {}
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.create_server((host, port), family=family, backlog=64)
+        try:  # bound here: once the constructor returns, the port is ours
+            self._listener = socket.create_server((host, port), family=family, backlog=64)
+        except OSError as exc:
+            # (not str(exc): create_server adds "(while attempting to bind on ...)")
+            why = os.strerror(exc.errno) if (exc.errno or 0) > 0 else exc.strerror or str(exc)
+            raise ListenError(f"cannot listen on {host}:{port}: {why}", errno=exc.errno) from None
         self._lock = threading.Lock()
         self._active: set[Connection] = set()
         self._rejecting = 0
