@@ -8,6 +8,7 @@ DIMSE-N and others to user handlers).
 """
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Any, Callable, Optional, Sequence
 
@@ -20,6 +21,8 @@ from .acceptor import serve_association
 from .association import VERIFICATION, Association
 from .services.storage import StorageSCP
 from .summary import AssociationSummary
+
+log = logging.getLogger("dicomcore.ae")
 
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
@@ -85,6 +88,8 @@ class ApplicationEntity:
             why = negotiation.why or reject_reason_text(confirmation.result,
                                                         confirmation.source, confirmation.reason)
             raise NetworkError(f"association rejected by {host}:{port}: {why}")
+        log.info("association with %s:%d (%s) accepted: %d of %d presentation context(s)",
+                 host, port, ae_title, len(negotiation.accepted), len(negotiation.contexts))
         return Association(conn, negotiation, dimse_timeout=self.dimse_timeout)
 
     # --- acceptor ------------------------------------------------------------------------

@@ -9,6 +9,14 @@ import sys
 from typing import Optional
 
 
+def os_error_text(exc: OSError) -> str:
+    """``out: Permission denied``, not Python's ``[Errno 13] Permission denied: 'out'``."""
+    if not exc.strerror:
+        return str(exc)
+    names = [str(n) for n in (exc.filename, getattr(exc, "filename2", None)) if n is not None]
+    return f"{' -> '.join(names)}: {exc.strerror}" if names else exc.strerror
+
+
 def port_number(text: str) -> int:
     """A TCP port for a peer: 1-65535 (argparse type: anything else is a usage error)."""
     return _port(text, 1)

@@ -67,8 +67,10 @@ def run_echo(args: argparse.Namespace) -> int:
     with ae.associate(args.host, args.port, ae_title=args.aec, tls=tls_context(args, server=False),
                       contexts=[(VERIFICATION, ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"])]
                       ) as assoc:
-        for _ in range(args.repeat):
+        for number in range(1, args.repeat + 1):
             status = assoc.echo()
+            if args.verbose:
+                print(f"C-ECHO {number}: {status}", file=sys.stderr)
             if status != 0:
                 print(f"dicomcore echo: C-ECHO status {status}", file=sys.stderr)
                 return 1

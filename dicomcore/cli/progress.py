@@ -31,8 +31,9 @@ class Progress:
 
     def __init__(self, verb: str, total: Optional[int] = None, *,
                  stream: Optional[TextIO] = None, tty: Optional[bool] = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, counts_bytes: bool = True):
         self.verb = verb
+        self.counts_bytes = counts_bytes  # False: bytes are not seen here (C-MOVE)
         self.total = total
         self.stream = stream if stream is not None else sys.stdout
         self.tty = _isatty(self.stream) if tty is None else tty
@@ -48,6 +49,16 @@ class Progress:
         self.files += 1
         self.failed += failed
         self.bytes += nbytes
+        self._tick()
+
+    def set(self, files: int, failed: int, total: Optional[int] = None) -> None:
+        """Counts as a peer reports them (C-GET, C-MOVE pending responses)."""
+        self.files, self.failed = files, failed
+        if total is not None:
+            self.total = total
+        self._tick()
+
+    def _tick(self) -> None:
         if self.tty:
             now = self.clock()
             if not self._drawn or now - self._drawn >= _REDRAW:
@@ -69,9 +80,12 @@ class Progress:
         done = self.files - self.failed
         count = f"{done} of {self.total}" if self.total is not None else f"{done}"
         elapsed = max(self.clock() - self.started, 0.0)
+        head = f"{self.verb} {count} file(s), {self.failed} failed; "
+        if not self.counts_bytes:
+            rate = f"{self.files / elapsed:.1f} file(s)/s" if elapsed > 0 else "-"
+            return head + f"{elapsed:.2f} s, {rate}"
         rate = f"{format_bytes(self.bytes / elapsed)}/s" if elapsed > 0 else "-"
-        return (f"{self.verb} {count} file(s), {self.failed} failed; "
-                f"{format_bytes(self.bytes)} in {elapsed:.2f} s, {rate}")
+        return head + f"{format_bytes(self.bytes)} in {elapsed:.2f} s, {rate}"
 
     def finish(self) -> str:
         """The summary line, printed (over the live line on a terminal); returned too."""

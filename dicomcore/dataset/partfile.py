@@ -43,6 +43,8 @@ def part_file(folder: str, mode: Optional[int] = None) -> tuple[int, str]:
             fd = os.open(path, _FLAGS, asked)
         except FileExistsError:
             continue
+        except OSError as exc:  # named by the folder: the temporary name means nothing
+            raise OSError(exc.errno, exc.strerror, folder) from None
         if mode is not None:
             try:
                 os.fchmod(fd, asked)  # the umask may have taken bits it had
