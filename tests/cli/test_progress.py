@@ -36,10 +36,10 @@ def test_on_a_terminal_a_live_line_redrawn_at_most_ten_times_a_second():
     out, err, clock = io.StringIO(), io.StringIO(), Clock()
     progress = Progress("received", stream=out, tty=True, clock=clock)
     progress.add(10)  # first file: drawn at once
-    clock.now += 0.05
-    progress.add(10)  # 50 ms later: not drawn again
+    clock.now += 0.0625  # (binary fractions: exact sums)
+    progress.add(10)  # 62.5 ms later: not drawn again
     assert out.getvalue() == "\r\x1b[Kreceived 1 file(s), 0 failed; 10 bytes in 0.00 s, -"
-    clock.now += 0.15
+    clock.now += 0.1875
     progress.add(10)
     assert out.getvalue().count("\r\x1b[K") == 2
     progress.note("stored x.dcm", stream=err)  # cleared, printed, drawn again
@@ -48,7 +48,7 @@ def test_on_a_terminal_a_live_line_redrawn_at_most_ten_times_a_second():
     progress.total = 3
     line = progress.finish()
     assert out.getvalue().endswith("\r\x1b[K" + line + "\n")
-    assert line == "received 3 of 3 file(s), 0 failed; 30 bytes in 0.20 s, 150 bytes/s"
+    assert line == "received 3 of 3 file(s), 0 failed; 30 bytes in 0.25 s, 120 bytes/s"
 
 
 def test_counts_set_by_the_peer_and_without_bytes():
