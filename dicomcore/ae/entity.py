@@ -182,8 +182,17 @@ class ApplicationEntity:
                               acse_timeout=self.acse_timeout, idle_timeout=self.idle_timeout,
                               active=lambda: server.active - 1, qr=qr, on_end=on_association)
 
+        def rejected(peer: Any, indication: Any) -> None:
+            summary = AssociationSummary(peer=peer, calling_ae_title=indication.calling_ae_title,
+                                         called_ae_title=indication.called_ae_title,
+                                         proposed=len(indication.presentation_contexts))
+            summary.end(f"rejected: {max_associations} association(s) already active "
+                        "(local limit exceeded)")
+            on_association(summary)  # type: ignore[misc]
+
         server = Server(host, port, handle, max_associations=max_associations, tls=tls,
-                        artim_timeout=self.acse_timeout, idle_timeout=self.idle_timeout)
+                        artim_timeout=self.acse_timeout, idle_timeout=self.idle_timeout,
+                        on_rejected=rejected if on_association is not None else None)
         if on_listening is not None:
             on_listening(server.address)
         if not block:

@@ -45,8 +45,12 @@ class Server:
     def __init__(self, host: str, port: int, handler: Handler, *, max_associations: int = 20,
                  tls: Optional[ssl.SSLContext] = None, artim_timeout: float = 30.0,
                  idle_timeout: Optional[float] = 60.0, handshake_timeout: float = 30.0,
-                 ul_options: Optional[dict] = None):
+                 ul_options: Optional[dict] = None,
+                 on_rejected: Optional[Callable[[Any, AssociateIndication], None]] = None):
         self.handler = handler
+        # Told (peer address, A-ASSOCIATE indication) of each association refused for
+        # the limit, once its A-ASSOCIATE-RJ is sent: the handler never sees those.
+        self.on_rejected = on_rejected
         self.max_associations = max_associations
         self.tls = tls
         self.artim_timeout = artim_timeout
@@ -205,6 +209,8 @@ class Server:
                              self.max_associations)
                     # PS3.8 Table 9-21: transient, ACSE presentation, local limit exceeded.
                     conn.send(AssociateResponse(result=2, source=3, reason=2))
+                    if self.on_rejected is not None:
+                        self.on_rejected(peer, event)
                     conn.next_event(timeout=self.artim_timeout)  # peer closes (Sta13)
         except (TimeoutError, OSError):
             pass
