@@ -59,8 +59,10 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
     try:
         _serve(conn, policy, storage, handlers or {}, acse_timeout, idle_timeout, active, qr,
                summary)
-    except BaseException as exc:
-        summary.end(f"ended by an error: {exc}" if isinstance(exc, Exception) else "stopped")
+    except BaseException as exc:  # our own errors' words; a bug's only in the log
+        summary.end(f"ended by an error: {exc}" if isinstance(exc, DicomError) else
+                    "ended by an internal error (logged)" if isinstance(exc, Exception)
+                    else "stopped")
         raise
     finally:
         summary.end("connection closed")

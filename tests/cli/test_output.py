@@ -337,3 +337,19 @@ def test_an_association_refused_for_the_limit_has_its_line(tmp_path):
                         line), line
     [held_line] = wait_for_lines(log, "HOLDER")
     assert "; released; " in held_line and "C-ECHO 1" in held_line
+
+
+@needs_dcmtk
+def test_storescp_verbose_adds_each_step(tmp_path):
+    port, log = free_port(), tmp_path / "scp.log"
+    with listening(dicomcore_cmd("storescp", port, "--out", tmp_path / "o", "--host", HOST,
+                                 "-v"), port, log, env=cli_env()):
+        echo = run([dcmtk("echoscu"), "-aet", "PINGER", HOST, port])
+        assert echo.returncode == 0, echo.stderr
+        [line] = wait_for_lines(log, r"association 127\.0\.0\.1:\d+ PINGER")
+    text = log.read_text(errors="replace")
+    assert re.search(r"dicomcore\.ae: association from PINGER \(127\.0\.0\.1:\d+\) accepted: "
+                     r"1 of 1 presentation context\(s\)", text), text
+    assert "PDU-type" not in text  # that is --trace
+    # -v also shows connections that never asked for an association (the port probe)
+    assert re.search(r"connection 127\.0\.0\.1:\d+: closed before an A-ASSOCIATE-RQ", text)
