@@ -8,8 +8,8 @@ from typing import Iterator
 
 from .progress import Progress
 from .report import ServerReport
-from .common import (add_network_options, listen_port, port_number, setup_logging,
-                     tls_context)
+from .common import (add_network_options, listen_port, os_error_text, port_number,
+                     setup_logging, tls_context)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -138,7 +138,8 @@ def run_store(args: argparse.Namespace) -> int:
                 status.category in ("Success", "Warning")
             progress.add(_size(path) if ok else 0, failed=not ok)
             if args.verbose or not ok:  # failures always; each file with -v
-                progress.note(f"[{number}/{len(files)}] {path}: {status}")
+                text = os_error_text(status) if isinstance(status, OSError) else status
+                progress.note(f"[{number}/{len(files)}] {path}: {text}")
     progress.finish()
     return 0 if progress.failed == 0 else 1
 
