@@ -353,3 +353,16 @@ def test_storescp_verbose_adds_each_step(tmp_path):
     assert "PDU-type" not in text  # that is --trace
     # -v also shows connections that never asked for an association (the port probe)
     assert re.search(r"connection 127\.0\.0\.1:\d+: closed before an A-ASSOCIATE-RQ", text)
+
+
+def test_an_idle_association_aborted_by_us_says_so(tmp_path):
+    port, log = free_port(), tmp_path / "scp.log"
+    with listening(dicomcore_cmd("storescp", port, "--out", tmp_path / "o", "--host", HOST,
+                                 "--idle-timeout", "1"), port, log, env=cli_env()):
+        ae = dicomcore.ApplicationEntity("IDLER", acse_timeout=10, dimse_timeout=10)
+        assoc = ae.associate(HOST, port)
+        try:
+            lines = wait_for_lines(log, "IDLER")  # the server gives up on us after 1 s
+        finally:
+            assoc.abort()
+    assert len(lines) == 1 and "; aborted by us: idle for 1 s; " in lines[0], lines
