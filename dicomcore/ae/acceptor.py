@@ -22,6 +22,7 @@ from ..pdu.primitives import (AbortIndication, AssociateIndication, PAbortIndica
 from ..transport import Connection
 from .channel import DimseChannel
 from .services.storage import SOP_CLASS_NOT_SUPPORTED, StorageSCP
+from .summary import AssociationSummary, peer_text
 
 log = logging.getLogger("dicomcore.ae")
 
@@ -47,25 +48,62 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                       storage: Optional[StorageSCP] = None,
                       handlers: Optional[dict[str, RequestHandler]] = None,
                       acse_timeout: float = 30.0, idle_timeout: Optional[float] = 60.0,
-                      active: Callable[[], int] = lambda: 0, qr: Any = None) -> None:
+                      active: Callable[[], int] = lambda: 0, qr: Any = None,
+                      on_end: Optional[Callable[[AssociationSummary], None]] = None) -> None:
     """Run one association to its end (the transport handler of ``Server``).
 
-    ``qr``: a ``services.qr.QueryRetrieveSCP`` answering C-FIND, C-MOVE, C-GET."""
-    handlers = handlers or {}
-    event = conn.next_event(acse_timeout)
-    if not isinstance(event, AssociateIndication):
+    ``qr``: a ``services.qr.QueryRetrieveSCP`` answering C-FIND, C-MOVE, C-GET.
+    ``on_end``: called with the connection's ``AssociationSummary`` once it is over,
+    whatever the way it ended."""
+    summary = AssociationSummary(peer=conn.peer)
+    try:
+        _serve(conn, policy, storage, handlers or {}, acse_timeout, idle_timeout, active, qr,
+               summary)
+    except BaseException as exc:  # our own errors' words; a bug's only in the log
+        summary.end(f"ended by an error: {exc}" if isinstance(exc, DicomError) else
+                    "ended by an internal error (logged)" if isinstance(exc, Exception)
+                    else "stopped")
+        raise
+    finally:
+        summary.end("connection closed")
+        if on_end is not None:
+            try:
+                on_end(summary)
+            except Exception:  # a failing reporter must not fail the server
+                log.exception("association summary handler failed")
+
+
+def _serve(conn: Connection, policy: AcceptorPolicy, storage: Optional[StorageSCP],
+           handlers: dict[str, RequestHandler], acse_timeout: float,
+           idle_timeout: Optional[float], active: Callable[[], int], qr: Any,
+           summary: AssociationSummary) -> None:
+    try:
+        event = conn.next_event(acse_timeout)
+    except TimeoutError:  # a silent connection (a port scan): nothing to serve
+        summary.end(f"no A-ASSOCIATE-RQ within {acse_timeout:g} s")
         return
+    if not isinstance(event, AssociateIndication):
+        summary.end("closed before an A-ASSOCIATE-RQ" if event is None else
+                    f"no A-ASSOCIATE-RQ: {_ending(event)}")
+        return
+    summary.calling_ae_title = event.calling_ae_title
+    summary.called_ae_title = event.called_ae_title
+    summary.proposed = len(event.presentation_contexts)
     negotiation = negotiate(policy, event, active_associations=active())
     conn.send(negotiation.response)
     if not negotiation.is_accepted:
         log.info("rejected %s: %s", event.calling_ae_title, negotiation.why)
+        summary.end(f"rejected: {negotiation.why}")
         conn.next_event(acse_timeout)
         return
-    log.info("association from %s (%s) accepted", event.calling_ae_title, conn.peer)
+    summary.accepted = len(negotiation.accepted)
+    log.info("association from %s (%s) accepted: %d of %d presentation context(s)",
+             event.calling_ae_title, peer_text(conn.peer), summary.accepted, summary.proposed)
     assoc = AcceptedAssociation(conn, negotiation)
     channel = DimseChannel(conn, negotiation, dimse_timeout=idle_timeout,
                            stream=lambda ctx, msg: isinstance(msg, CStoreRQ))
     receiving = None
+    released = False
     try:
         while True:
             try:
@@ -74,12 +112,18 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                 log.info("association with %s idle too long: aborting", conn.peer)
                 from ..pdu.primitives import AbortRequest
 
+                summary.end(f"aborted by us: idle for {idle_timeout:g} s")
                 conn.send(AbortRequest())
                 return
-            if event is None or isinstance(event, (AbortIndication, PAbortIndication)):
+            if event is None:
+                summary.end("released" if released else "closed by the peer without release")
+                return
+            if isinstance(event, (AbortIndication, PAbortIndication)):
+                summary.end(_ending(event))
                 return
             if isinstance(event, ReleaseIndication):
                 conn.send(ReleaseResponse())
+                released = True
                 continue
             if isinstance(event, CommandReceived):
                 receiving = _begin_store(channel, event, storage, assoc)
@@ -89,10 +133,12 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                 if receiving is not None:
                     receiving.write(event.data)
             elif isinstance(event, MessageReceived):
+                summary.requests[event.message.title.replace("-RQ", "")] += 1
                 if isinstance(event.message, CStoreRQ):
                     conn.ul.value_sink = None
                     status = receiving.finish() if receiving is not None else \
                         SOP_CLASS_NOT_SUPPORTED
+                    _count_store(summary, status, receiving)
                     receiving = None
                     _respond_store(channel, event.context_id, event.message, status)
                 elif qr is not None and qr.handles(event.message):
@@ -108,9 +154,31 @@ def serve_association(conn: Connection, policy: AcceptorPolicy, *,
                     channel.send(event.context_id, response)
     except NetworkError as exc:
         log.warning("association with %s ended: %s", conn.peer, exc)
+        summary.end(f"ended: {exc}")
     finally:
         if receiving is not None:
             receiving.abandon()
+
+
+def _ending(event: Any) -> str:
+    """How an abort indication ended the association, in words."""
+    if isinstance(event, AbortIndication):
+        return "aborted by the peer (A-ABORT)"
+    if isinstance(event, PAbortIndication):
+        if event.from_peer:
+            return f"aborted by the peer's provider ({event.detail or event.reason})"
+        return f"aborted: {event.detail}" if event.detail else "aborted by the provider"
+    return type(event).__name__
+
+
+def _count_store(summary: AssociationSummary, status: int, receiving: Any) -> None:
+    from ..dimse import Status
+
+    if Status(status).category in ("Success", "Warning"):
+        summary.instances += 1
+        summary.bytes += receiving.received if receiving is not None else 0
+    else:
+        summary.failed += 1
 
 
 def _begin_store(channel: DimseChannel, event: CommandReceived,

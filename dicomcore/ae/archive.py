@@ -46,7 +46,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import uuid
 import weakref
@@ -55,6 +54,7 @@ from typing import Any, Iterator, Optional
 from ..dataset import Dataset, dictionary
 from ..dataset.encode import encode_dataset
 from ..dataset.part10 import read
+from ..dataset.partfile import part_file
 from ..dataset.vr import coerce
 from ..errors import DicomError
 from .archive_schema import (ATTRIBUTES, COLUMNS, KEYED_VRS, LATEST_PATH, MODELS, PARENT,
@@ -327,8 +327,7 @@ class Archive:
                     raise
                 moved = False
         if not moved:
-            fd, temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part",
-                                        dir=os.path.dirname(final))
+            fd, temp = part_file(os.path.dirname(final))  # 0666 less the umask
             try:
                 with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 20)

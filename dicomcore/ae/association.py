@@ -10,6 +10,7 @@ after their File Meta Information, read block by block).  Query/Retrieve
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 from collections import deque
@@ -31,6 +32,9 @@ from ..pdu.primitives import (AbortIndication, AbortRequest, PAbortIndication,
 from ..transport import Connection
 from .channel import DimseChannel
 from .query import QueryRetrieveMixin, qr_contexts  # noqa: F401  (qr_contexts re-exported)
+from .summary import peer_text
+
+log = logging.getLogger("dicomcore.ae")
 
 VERIFICATION = "1.2.840.10008.1.1"
 _BLOCK = 1 << 20
@@ -362,10 +366,12 @@ class Association(QueryRetrieveMixin):
         finally:
             self.is_released = True
             self.conn.close()
+        log.info("association with %s released", peer_text(self.conn.peer))
 
     def abort(self) -> None:
         """A-ABORT now."""
         if not self.is_aborted and not self.conn.closed:
+            log.info("aborting the association with %s", peer_text(self.conn.peer))
             try:
                 self.conn.send(AbortRequest())
             except DicomError:

@@ -8,8 +8,9 @@ DIMSE-N and others to user handlers).
 """
 from __future__ import annotations
 
+import logging
 import ssl
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ..dataset.uid import STORAGE_SOP_CLASSES, UID
 from ..errors import NetworkError
@@ -19,6 +20,9 @@ from ..transport import Server, connect
 from .acceptor import serve_association
 from .association import VERIFICATION, Association
 from .services.storage import NATIVE_SYNTAXES, StorageSCP, storable_transfer_syntaxes
+from .summary import AssociationSummary
+
+log = logging.getLogger("dicomcore.ae")
 
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
@@ -84,6 +88,8 @@ class ApplicationEntity:
             why = negotiation.why or reject_reason_text(confirmation.result,
                                                         confirmation.source, confirmation.reason)
             raise NetworkError(f"association rejected by {host}:{port}: {why}")
+        log.info("association with %s:%d (%s) accepted: %d of %d presentation context(s)",
+                 host, port, ae_title, len(negotiation.accepted), len(negotiation.contexts))
         return Association(conn, negotiation, dimse_timeout=self.dimse_timeout)
 
     # --- acceptor ------------------------------------------------------------------------
@@ -126,7 +132,9 @@ class ApplicationEntity:
               policy: Optional[AcceptorPolicy] = None, max_associations: int = 20,
               tls: Optional[ssl.SSLContext] = None, max_instance_size: Optional[int] = None,
               block: bool = True, archive: Any = None,
-              destinations: Optional[dict] = None) -> Server:
+              destinations: Optional[dict] = None,
+              on_association: Optional[Callable[[AssociationSummary], None]] = None,
+              on_listening: Optional[Callable[[tuple[str, int]], None]] = None) -> Server:
         """Serve on ``host:port`` (port 0: any free one, see ``server.address``).
 
         Storage is offered when ``storage_dir`` or ``on_store`` is given; ``handlers``
@@ -137,6 +145,11 @@ class ApplicationEntity:
         ``archive`` (a folder or an ``Archive``): Storage into the archive and the
         Query/Retrieve SCP over it; ``destinations`` maps C-MOVE destination AE
         titles to (host, port).
+
+        ``on_association`` is called with an ``AssociationSummary`` as each connection
+        ends (from its own thread); ``on_listening`` with the bound (host, port), once
+        the port is bound and before the first connection is accepted: a port in use
+        raises ``ListenError`` (an OSError) and never reaches it.
         """
         storing = storage_dir is not None or on_store is not None
         qr = None
@@ -167,10 +180,21 @@ class ApplicationEntity:
         def handle(conn: Any) -> None:
             serve_association(conn, policy, storage=storage, handlers=handlers,
                               acse_timeout=self.acse_timeout, idle_timeout=self.idle_timeout,
-                              active=lambda: server.active - 1, qr=qr)
+                              active=lambda: server.active - 1, qr=qr, on_end=on_association)
+
+        def rejected(peer: Any, indication: Any) -> None:
+            summary = AssociationSummary(peer=peer, calling_ae_title=indication.calling_ae_title,
+                                         called_ae_title=indication.called_ae_title,
+                                         proposed=len(indication.presentation_contexts))
+            summary.end(f"rejected: {max_associations} association(s) already active "
+                        "(local limit exceeded)")
+            on_association(summary)  # type: ignore[misc]
 
         server = Server(host, port, handle, max_associations=max_associations, tls=tls,
-                        artim_timeout=self.acse_timeout, idle_timeout=self.idle_timeout)
+                        artim_timeout=self.acse_timeout, idle_timeout=self.idle_timeout,
+                        on_rejected=rejected if on_association is not None else None)
+        if on_listening is not None:
+            on_listening(server.address)
         if not block:
             return server.start()
         try:

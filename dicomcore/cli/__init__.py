@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 
 from ..errors import DicomError
 from . import dump as _dump
+from .common import os_error_text
 from . import network as _network
 from . import convert as _convert
 from . import qrscp as _qrscp
@@ -37,7 +38,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"dicomcore {args.command}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"dicomcore {args.command}: {exc}", file=sys.stderr)
+        print(f"dicomcore {args.command}: {os_error_text(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

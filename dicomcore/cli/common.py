@@ -1,10 +1,40 @@
-"""Options shared by the network commands: titles, PDU size, timeouts, TLS, --trace."""
+"""Options shared by the network commands: port, titles, PDU size, timeouts, TLS, and how
+much they say: nothing but results and errors by default, ``-v`` what happens (one line a
+step), ``--trace`` every PDU field and state transition."""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
 from typing import Optional
+
+
+def os_error_text(exc: OSError) -> str:
+    """``out: Permission denied``, not Python's ``[Errno 13] Permission denied: 'out'``."""
+    if not exc.strerror:
+        return str(exc)
+    names = [str(n) for n in (exc.filename, getattr(exc, "filename2", None)) if n is not None]
+    return f"{' -> '.join(names)}: {exc.strerror}" if names else exc.strerror
+
+
+def port_number(text: str) -> int:
+    """A TCP port for a peer: 1-65535 (argparse type: anything else is a usage error)."""
+    return _port(text, 1)
+
+
+def listen_port(text: str) -> int:
+    """A TCP port to listen on: 0-65535, 0 meaning any free port."""
+    return _port(text, 0)
+
+
+def _port(text: str, low: int) -> int:
+    try:
+        port = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not low <= port <= 65535:  # TCP ports are 16 bits (RFC 793)
+        raise argparse.ArgumentTypeError(f"port {port} is out of range ({low}-65535)")
+    return port
 
 
 def add_network_options(parser: argparse.ArgumentParser, *, acceptor: bool = False) -> None:
@@ -17,6 +47,9 @@ def add_network_options(parser: argparse.ArgumentParser, *, acceptor: bool = Fal
                        help="maximum PDU length we receive (default 262144; 0 = no limit)")
     group.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                        help="connection, ARTIM and DIMSE timeout (default 30)")
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="say what happens, a line a step (each operation, each file)"
+                       if not acceptor else "also log each operation and its outcome")
     group.add_argument("--trace", action="store_true",
                        help="print every PDU decoded and every state transition")
     tls = parser.add_argument_group("TLS (PS3.15 secure transport)")
@@ -43,7 +76,10 @@ def tls_context(args: argparse.Namespace, *, server: bool):
 
 
 def setup_logging(args: argparse.Namespace, verbose: Optional[bool] = None) -> None:
-    """--trace: PDUs field by field and state transitions, on stderr."""
+    """Log on stderr: warnings and errors by default, ``-v`` (``verbose``) each step too,
+    ``--trace`` PDUs field by field and state transitions as well."""
+    if verbose is None:
+        verbose = getattr(args, "verbose", False)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     root = logging.getLogger("dicomcore")

@@ -17,6 +17,7 @@ from .. import read, write
 from ..codecs.transcode import transcode
 from ..dataset import transfer_syntax as _ts
 from ..errors import DicomError
+from .common import os_error_text
 
 SYNTAXES = {name: str(ts.uid) for name, ts in _ts.NAMES.items()}  # the dataset layer's names
 
@@ -81,6 +82,7 @@ def _convert(source: Path, target: Path, ts: _ts.TransferSyntax, options: dict) 
         os.makedirs(target.parent, exist_ok=True)
         write(target, new, transfer_syntax=ts)
     except (DicomError, OSError) as exc:
-        print(f"dicomcore convert: {source}: {exc}", file=sys.stderr)
+        text = os_error_text(exc) if isinstance(exc, OSError) else str(exc)
+        print(f"dicomcore convert: {source}: {text}", file=sys.stderr)
         return False
     return True

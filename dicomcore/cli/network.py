@@ -6,14 +6,17 @@ import os
 import sys
 from typing import Iterator
 
-from .common import add_network_options, setup_logging, tls_context
+from .progress import Progress
+from .report import ServerReport
+from .common import (add_network_options, listen_port, os_error_text, port_number,
+                     setup_logging, tls_context)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     echo = sub.add_parser("echo", help="C-ECHO a peer (echoscu)",
                           description="Verify a peer with C-ECHO.")
     echo.add_argument("host")
-    echo.add_argument("port", type=int)
+    echo.add_argument("port", type=port_number)
     echo.add_argument("--repeat", type=int, default=1, help="C-ECHOs on the association")
     add_network_options(echo)
     echo.set_defaults(run=run_echo)
@@ -22,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                            description="Send DICOM files with C-STORE, each in its own "
                            "transfer syntax where the peer accepts it.")
     store.add_argument("host")
-    store.add_argument("port", type=int)
+    store.add_argument("port", type=port_number)
     store.add_argument("paths", nargs="+", metavar="PATH")
     store.add_argument("-r", "--recursive", action="store_true", help="descend into folders")
     store.add_argument("--window", type=int, default=16, metavar="N",
@@ -34,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     scp = sub.add_parser("storescp", help="Storage SCP writing files (storescp)",
                          description="Receive instances with C-STORE and write them to a folder.")
-    scp.add_argument("port", type=int)
+    scp.add_argument("port", type=listen_port)
     scp.add_argument("--out", required=True, metavar="DIR", help="output folder")
     scp.add_argument("--layout", choices=("flat", "study", "patient"), default="flat",
                      help="flat (default), by patient/study, or by patient")
@@ -45,7 +48,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      help="refuse (A700) instances larger than this (default: no limit)")
     scp.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
                      help="abort an association silent this long (default 60)")
-    scp.add_argument("--verbose", "-v", action="store_true", help="log each instance")
     add_network_options(scp, acceptor=True)
     scp.set_defaults(run=run_storescp)
 
@@ -65,8 +67,10 @@ def run_echo(args: argparse.Namespace) -> int:
     with ae.associate(args.host, args.port, ae_title=args.aec, tls=tls_context(args, server=False),
                       contexts=[(VERIFICATION, ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"])]
                       ) as assoc:
-        for _ in range(args.repeat):
+        for number in range(1, args.repeat + 1):
             status = assoc.echo()
+            if args.verbose:
+                print(f"C-ECHO {number}: {status}", file=sys.stderr)
             if status != 0:
                 print(f"dicomcore echo: C-ECHO status {status}", file=sys.stderr)
                 return 1
@@ -123,35 +127,44 @@ def run_store(args: argparse.Namespace) -> int:
         print("dicomcore store: no files to send", file=sys.stderr)
         return 1
     ae = _entity(args)
-    sent = failed = 0
+    progress = Progress("sent", len(files))
     window = max(args.window, 1)
     with ae.associate(args.host, args.port, ae_title=args.aec, contexts=_contexts_for(files),
                       tls=tls_context(args, server=False),
                       max_operations=(window, 1) if window > 1 else None) as assoc:
         for number, (path, status) in enumerate(assoc.store_all(files), 1):
-            if isinstance(status, (DicomError, OSError)):  # a bad or missing file: go on
-                print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
-                failed += 1
-                continue
-            ok = status.category in ("Success", "Warning")
-            sent += ok
-            failed += not ok
-            print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
-    print(f"sent {sent} of {len(files)} file(s), {failed} failed")
-    return 0 if failed == 0 else 1
+            # a bad or missing file (DicomError, OSError): reported, the rest go on
+            ok = not isinstance(status, (DicomError, OSError)) and \
+                status.category in ("Success", "Warning")
+            progress.add(_size(path) if ok else 0, failed=not ok)
+            if args.verbose or not ok:  # failures always; each file with -v
+                text = os_error_text(status) if isinstance(status, OSError) else status
+                progress.note(f"[{number}/{len(files)}] {path}: {text}")
+    progress.finish()
+    return 0 if progress.failed == 0 else 1
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def run_storescp(args: argparse.Namespace) -> int:
     setup_logging(args, verbose=args.verbose)
     ae = _entity(args)
     os.makedirs(args.out, exist_ok=True)
-    print(f"storescp {args.aet} listening on {args.host}:{args.port}, writing to {args.out}",
-          file=sys.stderr)
+    report = ServerReport(verbose=args.verbose)
     try:
         ae.idle_timeout = args.idle_timeout
         ae.serve(args.port, args.host, storage_dir=args.out, layout=args.layout,
                  max_associations=args.max_associations, max_instance_size=args.max_instance_size,
-                 tls=tls_context(args, server=True))
+                 tls=tls_context(args, server=True), on_store=report.stored,
+                 on_association=report.association,
+                 on_listening=report.listening(lambda host, port: f"storescp {args.aet} "
+                                               f"listening on {host}:{port}, writing to "
+                                               f"{args.out}"))
     except KeyboardInterrupt:
         pass
     return 0

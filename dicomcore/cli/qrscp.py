@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_network_options, setup_logging, tls_context
+from .common import add_network_options, listen_port, setup_logging, tls_context
+from .report import ServerReport
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -12,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                          description="Store received instances in an archive folder indexed "
                          "in SQLite and answer C-FIND, C-MOVE and C-GET on them (Patient "
                          "Root and Study Root).")
-    scp.add_argument("port", type=int)
+    scp.add_argument("port", type=listen_port)
     scp.add_argument("--db", required=True, metavar="DIR",
                      help="archive folder (files and index.sqlite)")
     scp.add_argument("--dest", action="append", default=[], metavar="AET=HOST:PORT",
@@ -24,7 +25,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      default="replace", help="an instance stored twice (default replace)")
     scp.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
                      help="abort an association silent this long (default 60)")
-    scp.add_argument("--verbose", "-v", action="store_true", help="log each operation")
     add_network_options(scp, acceptor=True)
     scp.set_defaults(run=run_qrscp)
 
@@ -53,11 +53,14 @@ def run_qrscp(args: argparse.Namespace) -> int:
                            dimse_timeout=args.timeout, network_timeout=args.timeout,
                            idle_timeout=args.idle_timeout)
     archive = Archive(args.db, on_duplicate=args.on_duplicate)
-    print(f"qrscp {args.aet} listening on {args.host}:{args.port}, archive {args.db}, "
-          f"{len(destinations)} move destination(s)", file=sys.stderr, flush=True)
+    report = ServerReport(verbose=args.verbose)
     try:
         ae.serve(args.port, args.host, archive=archive, destinations=destinations,
-                 max_associations=args.max_associations, tls=tls_context(args, server=True))
+                 max_associations=args.max_associations, tls=tls_context(args, server=True),
+                 on_store=report.stored, on_association=report.association,
+                 on_listening=report.listening(lambda host, port: f"qrscp {args.aet} listening "
+                                               f"on {host}:{port}, archive {args.db}, "
+                                               f"{len(destinations)} move destination(s)"))
     except KeyboardInterrupt:
         pass
     finally:

@@ -14,7 +14,8 @@ import re
 import sys
 from typing import Any
 
-from .common import add_network_options, setup_logging, tls_context
+from .common import add_network_options, port_number, setup_logging, tls_context
+from .progress import Progress
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host")
-    parser.add_argument("port", type=int)
+    parser.add_argument("port", type=port_number)
     parser.add_argument("-k", "--key", action="append", default=[], metavar="KEY=VALUE",
                         help="a query key: keyword or gggg,eeee, '=' and a value (may be "
                         "empty); in a sequence: Seq[0].Key=VALUE; repeat for more")
@@ -192,16 +193,47 @@ def run_move(args: argparse.Namespace) -> int:
     from ..ae.query import OperationFailed
 
     query = _query(args)
+    shown = Progress("moved", counts_bytes=False)  # the files go to --dest, not here
     with _associate(args, ("move",)) as assoc:
         operation = assoc.move(query, args.dest, model=args.model)
         try:
             for progress in operation:
-                print(f"remaining {progress.remaining}, completed {progress.completed}, "
-                      f"failed {progress.failed}, warning {progress.warning}", file=sys.stderr)
+                _pending(args, shown, progress)
         except OperationFailed as exc:
             print(f"dicomcore move: {exc}", file=sys.stderr)
             return 1
+    _counted(shown, operation.result)
+    shown.finish()
     return _final(args, operation)
+
+
+def _pending(args: argparse.Namespace, shown: Progress, progress: Any, *,
+             receiving: bool = False) -> None:
+    """A pending C-MOVE/C-GET response: its counts on the live line (-v: a line each).
+    ``receiving`` (C-GET): the files are counted as they arrive, only the total here."""
+    done, failed = _done(progress)
+    total = done + progress.remaining if progress.remaining is not None else None
+    if not receiving:
+        shown.set(done, failed, total)
+    elif total is not None:
+        shown.total = total
+    if args.verbose:
+        shown.note(f"remaining {progress.remaining}, completed {progress.completed}, "
+                   f"failed {progress.failed}, warning {progress.warning}")
+
+
+def _done(progress: Any) -> tuple[int, int]:
+    """(sub-operations done, failed among them); a count the peer left out is 0."""
+    failed = progress.failed or 0
+    return (progress.completed or 0) + failed + (progress.warning or 0), failed
+
+
+def _counted(shown: Progress, result: Any) -> None:
+    """The final response's counts are the peer's last word on what was done."""
+    if result is not None:
+        done, shown.failed = _done(result)
+        shown.files = max(done, shown.files)
+        shown.total = max(shown.total or 0, shown.files)
 
 
 def run_get(args: argparse.Namespace) -> int:
@@ -212,19 +244,33 @@ def run_get(args: argparse.Namespace) -> int:
 
     query = _query(args)
     os.makedirs(args.out, exist_ok=True)
+    shown = Progress("received")
 
     def stored(instance) -> None:
-        print(f"stored {instance.path}", file=sys.stderr)
+        shown.add(_size(instance.path))
+        if args.verbose:
+            shown.note(f"stored {instance.path}")
 
     with _associate(args, ("get",)) as assoc:
         operation = assoc.get(query, model=args.model, out_dir=args.out, layout=args.layout,
                               on_store=stored)
         try:
             for progress in operation:
-                print(f"remaining {progress.remaining}, completed {progress.completed}, "
-                      f"failed {progress.failed}, warning {progress.warning}", file=sys.stderr)
+                _pending(args, shown, progress, receiving=True)
         except OperationFailed as exc:
             print(f"dicomcore get: {exc}", file=sys.stderr)
             return 1
-    print(f"{len(operation.received)} instance(s) written to {args.out}")
+    if operation.result is not None:  # failed sub-operations: announced, never arrived
+        shown.failed = operation.result.failed or 0
+        shown.files += shown.failed
+    shown.finish()
     return _final(args, operation)
+
+
+def _size(path: str) -> int:
+    import os
+
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -467,7 +467,8 @@ def _steps(chunks: list) -> Iterable:
 def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> None:
     """Write ``ds`` as a Part 10 file in ``transfer_syntax`` (default: as read, else
     Explicit VR Little Endian).  A path is written to a temporary file in the same
-    folder and renamed into place only when complete.
+    folder and renamed into place only when complete: a new file gets mode 0666 less
+    the umask, a file replaced keeps its mode (as writing into it would).
 
     ``transfer_syntax``: a ``TransferSyntax``, a UID, or a name the CLI takes (``implicit``,
     ``explicit``, ``big``, ``deflated``, ``rle``).  Pixel Data not in that syntax is
@@ -480,11 +481,10 @@ def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> No
     if not isinstance(target, (str, os.PathLike)):
         target.writelines(chunks)  # type: ignore[union-attr]
         return
-    import tempfile
+    from .partfile import mode_of, part_file
 
     final = os.fspath(target)
-    fd, temp = tempfile.mkstemp(prefix=".dicomcore-", suffix=".part",
-                                dir=os.path.dirname(final) or ".")
+    fd, temp = part_file(os.path.dirname(final) or ".", mode_of(final))
     try:
         with os.fdopen(fd, "wb") as f:
             f.writelines(chunks)

@@ -210,16 +210,34 @@ def _decode_numbers(code: str, size: int) -> Callable:
     return decode
 
 
-def _encode_numbers(code: str) -> Callable:
+# What each binary number VR holds (PS3.5 Table 6.2-1), for messages: struct's own
+# ("ushort format requires 0 <= number <= 65535") names a format, not the VR.
+_HOLDS = {"H": "integers 0 to 65535", "h": "integers -32768 to 32767",
+          "I": "integers 0 to 4294967295", "i": "integers -2147483648 to 2147483647",
+          "Q": "integers 0 to 2**64 - 1", "q": "integers -2**63 to 2**63 - 1",
+          "f": "32-bit floats (magnitude at most 3.4e38)", "d": "64-bit floats"}
+
+
+def _encode_numbers(code: str, vr: str = "") -> Callable:
     def encode(value: Any, little: bool, charsets) -> bytes:
         if value is None:
             return b""
         values = value if isinstance(value, (list, tuple)) else (value,)
         try:
             return struct.pack(f"{'<' if little else '>'}{len(values)}{code}", *values)
-        except (struct.error, OverflowError) as exc:  # OverflowError: 1e40 as FL
-            raise EncodeError(f"cannot encode {value!r} as {code!r}: {exc}") from None
+        except (struct.error, OverflowError):  # OverflowError: 1e40 as FL
+            bad = next((v for v in values if not _packs(code, v)), value)
+            raise EncodeError(f"cannot encode {bad!r}: {vr or 'the VR'} holds "
+                              f"{_HOLDS[code]}") from None
     return encode
+
+
+def _packs(code: str, value: Any) -> bool:
+    try:
+        struct.pack("<" + code, value)
+        return True
+    except (struct.error, OverflowError):
+        return False
 
 
 def _decode_tags(raw: bytes, little: bool, charsets) -> Any:
@@ -320,7 +338,7 @@ for _name in ("ST", "LT", "UT"):
 for _name, _code in (("US", "H"), ("SS", "h"), ("UL", "I"), ("SL", "i"), ("FL", "f"),
                      ("FD", "d"), ("SV", "q"), ("UV", "Q")):
     _add(_name, b"", "number", _decode_numbers(_code, struct.calcsize(_code)),
-         _encode_numbers(_code))
+         _encode_numbers(_code, _name))
 _add("AT", b"", "tag", _decode_tags, _encode_tags)
 _add("OB", b"\0", "bytes", _decode_bytes, _encode_bytes, multi=False)
 _add("UN", b"\0", "bytes", _decode_bytes, _encode_bytes, multi=False)

@@ -29,12 +29,11 @@ from .commands import (BY_KEYWORD, CANCEL_FIELD, COMMAND_DATA_SET_TYPE, COMMAND_
                        COMMAND_GROUP_LENGTH, ELEMENTS, NO_DATA_SET, RETIRED, SPECS,
                        response_field)
 from .messages import MESSAGE_CLASSES, Message
-from .status import SERVICE_OF_COMMAND, dimse_error
+from .status import SERVICE_OF_COMMAND, dimse_error, error_comment
 
 __all__ = ["decode_command", "error_response"]
 
 _HEADER = struct.Struct("<HHI")  # implicit VR: group, element, value length (PS3.5 7.1.3)
-_LO_MAX = 64  # PS3.5 Table 6.2-1: LO holds 64 characters
 
 
 def _failure_status(command_field: Optional[int]) -> Optional[int]:
@@ -236,7 +235,7 @@ def error_response(error: DicomError) -> Optional[Message]:
     cls = MESSAGE_CLASSES[response_field(command_field)]
     allowed = set(cls.spec.attrs)
     kwargs: dict[str, Any] = {"message_id_being_responded_to": message_id, "status": status,
-                              "error_comment": str(error)[:_LO_MAX].rstrip()}
+                              "error_comment": error_comment(str(error))}
     for ours, theirs in (("affected_sop_class_uid", "affected_sop_class_uid"),
                          ("affected_sop_class_uid", "requested_sop_class_uid"),
                          ("affected_sop_instance_uid", "affected_sop_instance_uid"),

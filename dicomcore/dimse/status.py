@@ -14,13 +14,14 @@ Rules of this module:
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from dicomcore.errors import DimseError
 
 __all__ = [
     "Status", "category_of", "meaning_of", "GENERAL", "SERVICE_STATUSES", "SERVICE_OF_COMMAND",
-    "dimse_error",
+    "dimse_error", "error_comment", "ERROR_COMMENT_MAX",
     "SUCCESS", "CANCEL", "PENDING", "PENDING_WARNING", "WARNING", "ATTRIBUTE_LIST_ERROR",
     "ATTRIBUTE_VALUE_OUT_OF_RANGE", "SOP_CLASS_NOT_SUPPORTED", "CLASS_INSTANCE_CONFLICT",
     "DUPLICATE_SOP_INSTANCE", "DUPLICATE_INVOCATION", "INVALID_ARGUMENT_VALUE",
@@ -217,6 +218,38 @@ class Status(int):
             return f"{int(self):04X}H {category}"
         return f"{int(self):04X}H {category}: {meaning}"
 
+
+# PS3.5 Table 6.2-1: LO holds at most 64 characters, no backslash (the value
+# delimiter) and no control characters; a command set has no Specific Character Set,
+# so the default repertoire (ASCII) alone.
+ERROR_COMMENT_MAX = 64
+_NOT_LO = re.compile(r"[^\x21-\x5b\x5d-\x7e]+")  # anything but printable ASCII less "\\"
+
+
+def error_comment(text: str, limit: int = ERROR_COMMENT_MAX) -> str:
+    """``text`` as an Error Comment (0000,0902), LO: at most ``limit`` characters,
+    cut after a whole word, never in one (unless a single word is longer than
+    ``limit``: then that word's first characters).  Runs of spaces, control
+    characters and backslashes become one space; other non-ASCII characters "?"."""
+    words = [w for w in _NOT_LO.split(_ascii(text)) if w]
+    kept: list[str] = []
+    size = 0
+    for word in words:
+        extra = len(word) + (1 if kept else 0)
+        if size + extra > limit:
+            break
+        kept.append(word)
+        size += extra
+    if not kept and words:  # one word longer than the whole value
+        return words[0][:limit]
+    return " ".join(kept)
+
+
+def _ascii(text: str) -> str:
+    # A non-ASCII letter stands for itself as "?" (not a word break); spaces,
+    # controls and backslashes are breaks (the split above).
+    return "".join(c if c < "\x80" else ("?" if c.isprintable() and not c.isspace() else " ")
+                   for c in str(text))
 
 
 def dimse_error(message: str, status: Optional[int] = None, **context: Any) -> DimseError:

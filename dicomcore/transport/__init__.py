@@ -6,7 +6,7 @@ deadline becomes the timeout of the one blocking call.  No polling, no
 sleeps, TCP_NODELAY on every connection.
 """
 from .connection import Connection, connect
-from .server import Server
+from .server import ListenError, Server
 from .tls import client_context, server_context
 
-__all__ = ["Connection", "Server", "client_context", "connect", "server_context"]
+__all__ = ["Connection", "ListenError", "Server", "client_context", "connect", "server_context"]

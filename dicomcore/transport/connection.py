@@ -292,7 +292,8 @@ def connect(host: str, port: int, request: AssociateRequest, *,
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
-        raise NetworkError(f"cannot connect to {host}:{port}: {exc}") from None
+        # strerror: "Connection refused", not Python's "[Errno 111] Connection refused"
+        raise NetworkError(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
     if tls is not None:
         try:
             sock = tls.wrap_socket(sock, server_hostname=server_hostname or

@@ -12,12 +12,14 @@ keeps serving.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import ssl
 import threading
 import time
 from typing import Any, Callable, Optional
 
+from ..errors import NetworkError
 from ..pdu.primitives import AssociateIndication, AssociateResponse
 from ..pdu.upperlayer import UpperLayer
 from .connection import Connection
@@ -28,14 +30,27 @@ Handler = Callable[[Connection], None]
 _ENDED = ("Sta1", "Sta13")  # PS3.8 9.2: idle, or awaiting the transport's close
 
 
+class ListenError(NetworkError, OSError):
+    """The port cannot be bound (in use, not allowed): a NetworkError, and the OSError
+    it has always been."""
+
+    def __init__(self, message: str, *, errno: Optional[int] = None):
+        super().__init__(message)
+        self.errno = errno
+
+
 class Server:
     """Listen on ``host:port`` (port 0: any free port; see ``address``)."""
 
     def __init__(self, host: str, port: int, handler: Handler, *, max_associations: int = 20,
                  tls: Optional[ssl.SSLContext] = None, artim_timeout: float = 30.0,
                  idle_timeout: Optional[float] = 60.0, handshake_timeout: float = 30.0,
-                 ul_options: Optional[dict] = None):
+                 ul_options: Optional[dict] = None,
+                 on_rejected: Optional[Callable[[Any, AssociateIndication], None]] = None):
         self.handler = handler
+        # Told (peer address, A-ASSOCIATE indication) of each association refused for
+        # the limit, once its A-ASSOCIATE-RJ is sent: the handler never sees those.
+        self.on_rejected = on_rejected
         self.max_associations = max_associations
         self.tls = tls
         self.artim_timeout = artim_timeout
@@ -43,7 +58,12 @@ class Server:
         self.handshake_timeout = handshake_timeout
         self.ul_options = ul_options or {}
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.create_server((host, port), family=family, backlog=64)
+        try:  # bound here: once the constructor returns, the port is ours
+            self._listener = socket.create_server((host, port), family=family, backlog=64)
+        except OSError as exc:
+            # (not str(exc): create_server adds "(while attempting to bind on ...)")
+            why = os.strerror(exc.errno) if (exc.errno or 0) > 0 else exc.strerror or str(exc)
+            raise ListenError(f"cannot listen on {host}:{port}: {why}", errno=exc.errno) from None
         self._lock = threading.Lock()
         self._active: set[Connection] = set()
         self._rejecting = 0
@@ -189,6 +209,8 @@ class Server:
                              self.max_associations)
                     # PS3.8 Table 9-21: transient, ACSE presentation, local limit exceeded.
                     conn.send(AssociateResponse(result=2, source=3, reason=2))
+                    if self.on_rejected is not None:
+                        self.on_rejected(peer, event)
                     conn.next_event(timeout=self.artim_timeout)  # peer closes (Sta13)
         except (TimeoutError, OSError):
             pass

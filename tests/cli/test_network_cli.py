@@ -110,13 +110,13 @@ def test_store_recursive_progress_and_summary(scp, tmp_path):
     port, out = scp
     tree = tmp_path / "tree"
     sent = _files(tree, 2) + _files(tree / "sub" / "deeper", 2, IMPLICIT)
-    proc = cli("store", HOST, port, "-r", tree, "--timeout", "20")
+    proc = cli("store", HOST, port, "-r", tree, "--timeout", "20", "-v")
     assert proc.returncode == 0, proc.stderr
     progress = [line for line in proc.stderr.splitlines() if line.startswith("[")]
     assert len(progress) == 4, proc.stderr
     for number, line in enumerate(progress, 1):
         assert line.startswith(f"[{number}/4] ") and "Success" in line, line
-    assert proc.stdout.strip().splitlines()[-1] == "sent 4 of 4 file(s), 0 failed"
+    assert proc.stdout.strip().splitlines()[-1].startswith("sent 4 of 4 file(s), 0 failed; ")
     stored = by_instance_uid(dicom_files(out))
     for path in sent:
         assert_same(path, stored[str(dicomcore.read(path).SOPInstanceUID)])
@@ -145,7 +145,7 @@ def test_store_missing_file_among_others(scp, tmp_path):
     assert proc.returncode != 0
     assert "no-such-file.dcm" in proc.stderr and "Traceback" not in proc.stderr
     assert len(dicom_files(out)) == 2, proc.stderr
-    assert proc.stdout.strip() == "sent 2 of 3 file(s), 1 failed"
+    assert proc.stdout.strip().startswith("sent 2 of 3 file(s), 1 failed; ")
 
 
 def test_store_not_dicom_file(scp, tmp_path):
@@ -164,7 +164,7 @@ def test_store_failure_status_counts_as_failed(tmp_path):
                    "--timeout", "10")
     assert proc.returncode == 1
     assert proc.stderr.count("A700") == 2, proc.stderr
-    assert proc.stdout.strip() == "sent 0 of 2 file(s), 2 failed"
+    assert proc.stdout.strip().startswith("sent 0 of 2 file(s), 2 failed; ")
 
 
 def test_store_nobody_listening(tmp_path):

@@ -208,9 +208,9 @@ def test_dicomcore_store_folder_recursive_to_dcmtk_storescp(dcmtk_scp, tmp_path)
     tree = tmp_path / "tree"
     sent = _files(tree, EXPLICIT, 2) + _files(tree / "x" / "y", IMPLICIT, 2)
     proc = run(dicomcore_cmd("store", HOST, port, "--aec", "STORESCP", "--timeout", "20",
-                             "-r", tree), env=cli_env(), timeout=90)
+                             "-r", tree, "-v"), env=cli_env(), timeout=90)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.count("Success") == len(sent), proc.stderr
+    assert proc.stderr.count("Success") == len(sent), proc.stderr  # -v: a line per file
     _check_stored(sent, out)
 
 

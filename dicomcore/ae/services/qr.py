@@ -57,6 +57,7 @@ from ...dimse import (DATA_SET_PRESENT, CCancelRQ, CFindRQ, CFindRSP, CGetRQ, CG
                       CMoveRQ, CMoveRSP, CStoreRQ, CStoreRSP, MessageReceived, Status,
                       encode_command, fragment_message)
 from ...dimse.fragment import DEFAULT_MAX_PDU_LENGTH
+from ...dimse.status import error_comment
 from ...errors import DicomError, NetworkError
 from ..matching import QueryError
 
@@ -293,7 +294,7 @@ class QueryRetrieveSCP:
                              affected_sop_class_uid=op.request.affected_sop_class_uid,
                              status=status)
         if comment and Status(status).category == "Failure":
-            response.error_comment = comment[:64]
+            response.error_comment = error_comment(comment)  # PS3.7 C.4: LO
         if counts is not None and kind != "find":
             remaining, completed, failures, warnings = counts
             if status in (PENDING, CANCEL):
@@ -698,4 +699,11 @@ def _release(store: Any) -> None:
 
 
 def _short(exc: BaseException) -> str:
-    return str(exc).replace("\n", " ")[:64]
+    """What an exception may tell the peer: our own errors' words, an OS error's reason;
+    anything else is a bug of ours, logged, never shown (no Python internals on the
+    wire)."""
+    if isinstance(exc, DicomError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return exc.strerror or "input/output error"
+    return "internal error of the SCP (see its log)"

@@ -10,7 +10,6 @@ file that looks complete.  Names come from received values only through
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import re
@@ -22,6 +21,7 @@ from ...dataset import Dataset
 from ...dataset import transfer_syntax as _ts
 from ...dataset.decode import decode_dataset
 from ...dataset.part10 import file_header, read
+from ...dataset.partfile import part_file
 from ...dimse import CStoreRQ, Status
 from ...errors import DicomError
 from ...pdu.buffer import DeliveredValue
@@ -146,7 +146,7 @@ class Receiving:
         # Small data sets are also kept in memory, so the check in finish() parses
         # them there instead of opening the file again (most instances are small).
         self.kept: Optional[bytearray] = bytearray()
-        fd, self.temp = _new_part_file(scp.folder)
+        fd, self.temp = part_file(scp.folder)  # 0666 less the umask, as storescp's
         # Unbuffered: the transport may append to the descriptor itself (os.splice).
         self.file = os.fdopen(fd, "wb", buffering=0)
         try:
@@ -263,25 +263,9 @@ class Receiving:
                 status = 0xC001
             if not self.scp.keep:
                 _remove(final)
-        if log.isEnabledFor(logging.INFO):
-            log.info("stored %s (%s)", final, Status(status, "storage"))
+        if log.isEnabledFor(logging.DEBUG):  # (the CLI prints each path by on_store)
+            log.debug("stored %s (%s)", final, Status(status, "storage"))
         return status
-
-
-_serial = itertools.count()
-
-
-def _new_part_file(folder: str) -> tuple[int, str]:
-    """A new temporary file in ``folder``, like ``tempfile.mkstemp`` (O_EXCL, mode 0600)
-    but named from the process ID and a counter: no random name to make per instance."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        path = os.path.join(folder, f".dicomcore-{os.getpid()}-{next(_serial)}.part")
-        try:
-            return os.open(path, flags, 0o600), path
-        except FileExistsError:  # left by an earlier process with our ID: next number
-            continue
-    return tempfile.mkstemp(prefix=".dicomcore-", suffix=".part", dir=folder)
 
 
 def _write_all(file: Any, data: Any) -> None:
