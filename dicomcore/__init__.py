@@ -4,7 +4,7 @@
 when pixel arrays are asked for.
 """
 from .errors import DicomError
-from .dataset import DataElement, Dataset, Tag, read, write
+from .dataset import DataElement, Dataset, Tag, dcmread, dcmwrite, read, write
 from .dataset import dictionary
 from .dataset import uid
 from .dataset.uid import UID, generate_uid
@@ -20,7 +20,14 @@ def __getattr__(name: str):
         from . import ae
 
         return getattr(ae, name)
-    raise AttributeError(f"module 'dicomcore' has no attribute {name!r}")
+    if name == "pixel_array":  # pixel_array(ds, frame, convert_color=...): needs numpy
+        from .codecs.pixels import pixel_array
+
+        return pixel_array
+    from .dataset.pydicom_names import missing_attribute
+
+    raise missing_attribute("module 'dicomcore'", name)
 
 __all__ = ["ApplicationEntity", "Association", "DataElement", "Dataset", "DicomError", "DS", "IS", "PersonName", "Tag", "UID",
-           "dictionary", "generate_uid", "read", "uid", "write", "__version__"]
+           "dcmread", "dcmwrite", "dictionary", "generate_uid", "pixel_array", "read", "uid",
+           "write", "__version__"]

@@ -41,6 +41,7 @@ from . import charset as _charset
 from .dataset import Dataset
 from .element import DataElement
 from .tag import ITEM, PIXEL_DATA, Tag
+from .uid import UID
 from .valuerep import DS, IS, PersonName, format_ds
 from .vr import VRS, _str_for, empty_value
 
@@ -326,7 +327,7 @@ def _memory_value(vr: str, v: Any) -> Any:
         return v
     if not isinstance(v, str):
         raise TypeError(f"{vr} value {v!r} is not a string (PS3.18 Table F.2.3-1)")
-    return v
+    return UID(v) if vr == "UI" and v else v
 
 
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",

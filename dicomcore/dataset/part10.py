@@ -75,6 +75,46 @@ def read(source: PathOrFile, *, stop_before_pixels: bool = False,
     return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit)
 
 
+# pydicom's defer_size units (pydicom.misc.size_in_bytes): "512 KB", "2 MiB".
+_SIZE_UNITS = {"kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1 << 10, "mib": 1 << 20,
+               "gib": 1 << 30}
+
+
+def dcmread(fp: PathOrFile, defer_size: Union[int, float, str, None] = None,
+            stop_before_pixels: bool = False, force: bool = False,
+            specific_tags: Any = None) -> Dataset:
+    """pydicom's spelling of :func:`read`, its arguments in pydicom's order.
+
+    ``defer_size`` may be text as in pydicom ("512 KB", "2 MiB").  ``force``
+    changes nothing: dicomcore reads a bare dataset (no preamble or File Meta
+    Information) in any case, as pydicom does only with ``force=True``.
+    """
+    if specific_tags is not None:
+        raise TypeError("dicomcore.dcmread has no specific_tags: read the file "
+                        "(defer_size=n leaves long values in it) and take the elements needed")
+    return read(fp, stop_before_pixels=stop_before_pixels, defer_size=_size_in_bytes(defer_size))
+
+
+def dcmwrite(filename: PathOrFile, dataset: Dataset, /, **kw: Any) -> None:
+    """pydicom's spelling of :func:`write`: ``dataset.save_as(filename, **kw)``."""
+    dataset.save_as(filename, **kw)
+
+
+def _size_in_bytes(size: Union[int, float, str, None]) -> Optional[int]:
+    if size is None or size == float("inf"):
+        return None
+    if isinstance(size, (int, float)):
+        return int(size)
+    text = size.strip().lower()
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
+    unit = text[len(number):].strip()
+    try:
+        return int(float(number) * (_SIZE_UNITS[unit] if unit else 1))
+    except (KeyError, ValueError):
+        raise ValueError(f"defer_size {size!r} is not a size (e.g. 1024, '512 KB', "
+                         "'2 MiB')") from None
+
+
 _HEAD = 1 << 16  # enough for any sane preamble and File Meta Information
 
 

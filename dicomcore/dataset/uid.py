@@ -96,6 +96,12 @@ class UID(str):
         Padding is not part of the UID: strip a trailing NUL before asking."""
         return is_valid_uid(self)
 
+    def __getattr__(self, name: str) -> object:
+        # Only reached when normal look-up fails: pydicom spellings get the dicomcore one.
+        from .pydicom_names import missing_attribute
+
+        raise missing_attribute("UID", name)
+
 
 def is_valid_uid(text: str) -> bool:
     """PS3.5 9.1 validity of ``text`` (see UID.is_valid)."""
