@@ -391,31 +391,11 @@ class Dataset:
 
     # --- pydicom's spellings of reading and writing ----------------------------------------
 
-    def save_as(self, filename: Any, /, *, transfer_syntax: Any = None,
-                implicit_vr: Optional[bool] = None, little_endian: Optional[bool] = None,
-                enforce_file_format: bool = True, overwrite: bool = True) -> None:
-        """``dicomcore.write(filename, ds, transfer_syntax=...)``, pydicom's keywords taken.
+    def save_as(self, filename: Any, /, **kw: Any) -> None:
+        """Write a Part 10 file, pydicom's keywords taken: ``dicomcore.dcmwrite``."""
+        from .part10 import dcmwrite
 
-        ``implicit_vr``/``little_endian`` pick one of the three native syntaxes when no
-        ``transfer_syntax`` is given.  dicomcore always writes the DICOM File Format
-        (PS3.10 7: preamble, DICM, a fresh File Meta Information), which is what
-        pydicom's ``enforce_file_format=True`` does, so that keyword changes nothing.
-        """
-        import os
-
-        from .part10 import write
-        from .transfer_syntax import EXPLICIT_VR_BE, EXPLICIT_VR_LE, IMPLICIT_VR_LE
-
-        if transfer_syntax is None and (implicit_vr is not None or little_endian is not None):
-            little = True if little_endian is None else little_endian
-            if implicit_vr and not little:  # PS3.5 A: implicit VR is little endian only
-                raise ValueError("no transfer syntax is implicit VR big endian")
-            transfer_syntax = IMPLICIT_VR_LE if implicit_vr else (
-                EXPLICIT_VR_LE if little else EXPLICIT_VR_BE)
-        if not overwrite and isinstance(filename, (str, os.PathLike)) \
-                and os.path.exists(filename):
-            raise FileExistsError(f"{os.fspath(filename)} exists (overwrite=False)")
-        write(filename, self, transfer_syntax=transfer_syntax)
+        dcmwrite(filename, self, **kw)
 
     def to_json(self, **kw: Any) -> str:
         """DICOM JSON text (PS3.18 F): ``dicomcore.dataset.json.to_json``."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .pydicom_names import missing_attribute
 from .tag import Tag, tag_str
 from .vr import FIXED_SIZE, VRS
 
@@ -84,8 +85,6 @@ class DataElement:
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal look-up fails: pydicom spellings get the dicomcore one.
-        from .pydicom_names import missing_attribute
-
         raise missing_attribute(type(self).__name__, name)
 
     def __eq__(self, other: object) -> bool:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple
 
 from . import _uids
+from .pydicom_names import missing_attribute
 
 
 class UIDInfo(NamedTuple):
@@ -98,8 +99,6 @@ class UID(str):
 
     def __getattr__(self, name: str) -> object:
         # Only reached when normal look-up fails: pydicom spellings get the dicomcore one.
-        from .pydicom_names import missing_attribute
-
         raise missing_attribute("UID", name)
 
 
