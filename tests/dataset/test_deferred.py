@@ -132,6 +132,18 @@ def test_a_dump_reads_only_the_bytes_it_shows(big, reads, syntax):
     assert "00\\01\\02\\03" in text.replace("\\\\", "\\")
 
 
+def test_json_with_bulk_data_uris_reads_no_deferred_value(big, reads):
+    paths, _ = big
+    ds = dicomcore.read(paths["explicit"], defer_size=DEFER)
+    obj = ds.to_json_dict(bulk_data_threshold=DEFER,
+                          bulk_data_uri=lambda e: f"/bulk/{e.tag:08X}")
+    assert obj["7FE00010"] == {"vr": "OW", "BulkDataURI": "/bulk/7FE00010"}
+    # The text and the LUT's numbers are JSON values, read; the pixels are not.
+    assert sorted(length for _, length in reads) == [3000, 4096]
+    assert obj["7FE00010"] == dicomcore.read(paths["explicit"]).to_json_dict(
+        bulk_data_threshold=DEFER, bulk_data_uri=lambda e: f"/bulk/{e.tag:08X}")["7FE00010"]
+
+
 def test_value_reads_once_and_equals_the_eager_read(big, reads):
     paths, original = big
     ds = dicomcore.read(paths["big"], defer_size=DEFER)
