@@ -20,6 +20,9 @@ from dicomcore.dataset.uid import UID
 from .corpus import dicom_files, ids
 
 pydicom = pytest.importorskip("pydicom")
+# Real files hold odd values (IS "1A", over-long UIDs): both readers warn, as they should;
+# what is tested here is elsewhere.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 # Deliberately cut short: pydicom reads what is there, dicomcore refuses them with a
 # TruncatedError naming the element (tests/interop/test_pydicom_oracle.py holds that).
@@ -75,7 +78,9 @@ def test_uid_values_know_their_registry_entry_as_pydicom_does(path):
             for v in (e.value if isinstance(e.value, list) else [e.value]) if v]
     assert all(isinstance(v, UID) for v in mine)
     for value in mine:
-        reference = pydicom.uid.UID(str(value))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom warns of invalid UIDs in its corpus
+            reference = pydicom.uid.UID(str(value))
         assert value.keyword == reference.keyword, value
         # pydicom names an unregistered UID by itself; dicomcore by ''.
         assert value.name == ("" if reference.name == str(value) else reference.name), value
