@@ -44,6 +44,10 @@ class DataElement:
         """pydicom's spelling of ``vr``."""
         return self.vr
 
+    @VR.setter
+    def VR(self, vr: str) -> None:
+        self.vr = vr
+
     @property
     def keyword(self) -> str:
         from .dictionary import keyword_for

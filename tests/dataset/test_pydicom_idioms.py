@@ -180,6 +180,8 @@ def test_to_json_and_from_json_as_methods():
 def test_element_vr_and_uid_names():
     ds = _read()
     assert ds["Rows"].VR == ds["Rows"].vr == "US"
+    ds["Rows"].VR = "SS"
+    assert ds["Rows"].vr == "SS"
     assert isinstance(ds.SOPClassUID, UID) and ds.SOPClassUID.name == "CT Image Storage"
     assert ds.file_meta.TransferSyntaxUID.name == "Explicit VR Little Endian"
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
