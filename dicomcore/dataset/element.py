@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .pydicom_names import missing_attribute
+from .pydicom_names import install as _install_pydicom_spellings
 from .tag import Tag, tag_str
 from .vr import FIXED_SIZE, VRS
 
@@ -87,10 +87,6 @@ class DataElement:
             return 1
         return len(value) if isinstance(value, list) else 1
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal look-up fails: pydicom spellings get the dicomcore one.
-        raise missing_attribute(type(self).__name__, name)
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DataElement):
             return NotImplemented
@@ -140,6 +136,7 @@ class RawElement:
         return f"RawElement({tag_str(self.tag)} {self.vr} length={self.length})"
 
 
+_install_pydicom_spellings(DataElement, "DataElement")  # elem.repval -> the dicomcore way
 _VALUE = DataElement.value  # the slot DataElement keeps its value in
 
 

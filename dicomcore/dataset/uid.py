@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple
 
 from . import _uids
-from .pydicom_names import missing_attribute
+from .pydicom_names import install as _install_pydicom_spellings
 
 
 class UIDInfo(NamedTuple):
@@ -97,9 +97,8 @@ class UID(str):
         Padding is not part of the UID: strip a trailing NUL before asking."""
         return is_valid_uid(self)
 
-    def __getattr__(self, name: str) -> object:
-        # Only reached when normal look-up fails: pydicom spellings get the dicomcore one.
-        raise missing_attribute("UID", name)
+
+_install_pydicom_spellings(UID, "UID")  # uid.is_little_endian -> the dicomcore way
 
 
 def is_valid_uid(text: str) -> bool:

@@ -246,3 +246,11 @@ def test_import_dicomcore_still_needs_no_numpy():
 def test_file_objects_read_as_paths_do():
     data = CT.read_bytes()
     assert dicomcore.dcmread(io.BytesIO(data)) == _read()
+
+
+def test_elements_and_uids_keep_fast_attribute_lookups():
+    # A class with __getattr__ loses CPython's specialised attribute look-ups (elem.value
+    # in the hot loop costs several times as much): pydicom spellings are descriptors.
+    for cls in (DataElement, DeferredElement, UID, Tag):
+        assert not hasattr(cls, "__getattr__"), cls
+    assert not hasattr(_read()["PatientName"], "repval")
