@@ -13,6 +13,7 @@ WORKLOADS = {
     "rle": "bench.workloads.rle",
     "network": "bench.workloads.network",
     "qr": "bench.workloads.qr",
+    "large": "bench.workloads.large_file",
 }
 
 

@@ -5,7 +5,7 @@ when pixel arrays are asked for.
 """
 from typing import Any
 from .errors import DicomError
-from .dataset import DataElement, Dataset, Tag, read, write
+from .dataset import DataElement, Dataset, Tag, dcmread, dcmwrite, read, write
 from .dataset import dictionary
 from .dataset import uid
 from .dataset.part10 import set_pixel_encoder as _set_pixel_encoder
@@ -33,7 +33,14 @@ def __getattr__(name: str):
         from . import ae
 
         return getattr(ae, name)
-    raise AttributeError(f"module 'dicomcore' has no attribute {name!r}")
+    if name == "pixel_array":  # pixel_array(ds, frame, convert_color=...): needs numpy
+        from .codecs.pixels import pixel_array
+
+        return pixel_array
+    from .dataset.pydicom_names import missing_attribute
+
+    raise missing_attribute("module 'dicomcore'", name)
 
 __all__ = ["ApplicationEntity", "Association", "DataElement", "Dataset", "DicomError", "DS", "IS", "PersonName", "Tag", "UID",
-           "dictionary", "generate_uid", "read", "uid", "write", "__version__"]
+           "dcmread", "dcmwrite", "dictionary", "generate_uid", "pixel_array", "read", "uid",
+           "write", "__version__"]

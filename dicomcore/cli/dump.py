@@ -8,6 +8,11 @@ from .. import read
 from ..dataset.dump import format_dataset
 from ..errors import DicomError
 
+# Values longer than this stay in the file; a dump shows binary ones from their first
+# bytes (DCMTK's dcmdump reads long values on demand too: +R, 4 kB by default), so a
+# 1 GB Pixel Data is never loaded.
+_DEFER_SIZE = 4096
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("dump", help="print a dataset (dcmdump)",
@@ -26,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            ds = read(path, stop_before_pixels=args.stop_before_pixels)
+            ds = read(path, stop_before_pixels=args.stop_before_pixels, defer_size=_DEFER_SIZE)
         except (DicomError, OSError) as exc:
             print(f"dicomcore dump: {path}: {exc}", file=sys.stderr)
             failed += 1

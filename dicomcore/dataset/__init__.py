@@ -4,9 +4,9 @@ It imports nothing of dicomcore outside itself (and ``dicomcore.errors``).
 """
 from .dataset import Dataset, PrivateBlock
 from .element import DataElement
-from .part10 import read, write
+from .part10 import dcmread, dcmwrite, read, write
 from .tag import Tag
 from .valuerep import DS, IS, PersonName
 
 __all__ = ["Dataset", "DataElement", "PrivateBlock", "Tag", "DS", "IS", "PersonName", "read",
-           "write"]
+           "write", "dcmread", "dcmwrite"]

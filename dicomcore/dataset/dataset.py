@@ -4,15 +4,24 @@ Reading, writing, JSON and pixels live in their own modules; a Dataset only
 stores elements by tag, decodes raw ones when first touched, and offers the
 look-ups users expect (``ds.PatientName``, ``ds["PatientName"]``,
 ``ds[0x00100010]``, ``ds[(0x0010, 0x0010)]``, ``in``, ``del``, iteration in
-tag order).
+tag order) and the mapping methods.
+
+Rules: only ``.value`` (or a call that needs the bytes: equality, encoding,
+JSON, pixels) reads a deferred value; iterating, ``ds[tag]``, ``in``,
+``len()``, ``keys()``, dumps and copies hand out or carry DeferredElements.
+``len()``, ``in`` and ``keys()`` decode nothing at all.  The pydicom spellings
+(``save_as``, ``to_json``, ``pixel_array``...) are thin calls into the modules
+that do the work (part10, json, codecs), imported when called since those
+modules import this one.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ..errors import DicomError
 from . import dictionary
-from .element import DataElement, RawElement
+from .element import DataElement, DeferredElement, RawElement
+from .pydicom_names import DATASET as _PYDICOM_SPELLINGS, missing_attribute
 from .tag import Tag, TagLike
 from .vr import VRS, coerce, empty_value
 
@@ -50,8 +59,29 @@ class Dataset:
         tag = _to_tag(key)
         found = self._elems[tag]
         if found.__class__ is RawElement:
-            found = self._decode_raw(found)
+            found = self._decode_raw(found) if found.value is not None else self._defer(found)
         return found
+
+    def _defer(self, raw: RawElement) -> DeferredElement:
+        """The element of a value still in the file, held in its place: not read."""
+        vr = raw.vr
+        if " or " in vr:
+            vr = self._resolve_vr(raw.tag, vr)
+        elem = DeferredElement(raw, vr, self)
+        self._elems[raw.tag] = elem
+        return elem
+
+    def _decode_detached(self, raw: RawElement) -> DataElement:
+        """``raw`` decoded as this dataset decodes its own raw elements, leaving whatever
+        holds the tag in place (a DeferredElement loading its value, or one popped)."""
+        elems = self._elems
+        held = elems.get(raw.tag)
+        decoded = self._decode_raw(raw)
+        if held is None:
+            del elems[raw.tag]
+        else:
+            elems[raw.tag] = held
+        return decoded
 
     def _decode_raw(self, raw: RawElement) -> DataElement:
         vr = raw.vr
@@ -116,6 +146,62 @@ class Dataset:
     def tags(self) -> list[int]:
         return sorted(self._elems)
 
+    # --- the mapping methods (as pydicom and dict have them) ------------------------------
+
+    def keys(self) -> list[Tag]:
+        """The tags, ascending (nothing is decoded)."""
+        return [Tag(t) for t in sorted(self._elems)]
+
+    def values(self) -> list[DataElement]:
+        """The elements in tag order (deferred values stay in the file)."""
+        return list(self)
+
+    def items(self) -> list[tuple[Tag, DataElement]]:
+        """(tag, element) pairs in tag order (deferred values stay in the file)."""
+        return [(elem.tag, elem) for elem in self]
+
+    def pop(self, key: TagLike, *default: Any) -> Any:
+        """Remove the element ``key`` and return it (``default`` if given and absent)."""
+        if len(default) > 1:
+            raise TypeError(f"pop expected at most 2 arguments, got {1 + len(default)}")
+        try:
+            tag = _to_tag(key)
+        except (ValueError, TypeError):
+            tag = None
+        if tag is None or tag not in self._elems:
+            if default:
+                return default[0]
+            raise KeyError(key)
+        elem = self.element(tag)
+        del self._elems[tag]
+        return elem
+
+    def setdefault(self, key: TagLike, default: Any = None) -> DataElement:
+        """The element ``key``; if absent, first add ``default`` (a DataElement, or a
+        value given the dictionary's VR), as pydicom does."""
+        tag = _to_tag(key)
+        if tag in self._elems:
+            return self.element(tag)
+        if isinstance(default, DataElement):
+            self[tag] = default
+            return default
+        return self.add(tag, self._new_vr(tag, key), default)
+
+    def update(self, other: Any = (), **values: Any) -> None:
+        """Set elements from a Dataset (its elements, deferred ones unread) or from a
+        mapping or keyword arguments of keyword/tag -> value or DataElement."""
+        pairs = other.items() if hasattr(other, "items") else other
+        for key, value in [*pairs, *values.items()]:
+            tag = _to_tag(key)
+            if isinstance(value, DataElement):
+                self[tag] = value
+            else:
+                self._set_value(tag, key, value)
+
+    def clear(self) -> None:
+        """Remove every element."""
+        self._elems.clear()
+
     def get(self, key: TagLike, default: Any = None) -> Any:
         """The value of ``key`` (keyword or tag), or ``default`` if absent."""
         try:
@@ -135,6 +221,8 @@ class Dataset:
         self._elems[elem.tag] = elem
         return elem
 
+    add_new = add  # pydicom's spelling: add_new(tag, VR, value)
+
     def _adopt(self, elem: DataElement) -> None:
         if elem.vr == "SQ" and isinstance(elem.value, list):
             for item in elem.value:
@@ -143,10 +231,13 @@ class Dataset:
 
     # --- keyword attributes --------------------------------------------------------------
 
+    # Any registry keyword is an attribute, whatever its case (PS3.6 has "dBdt"); other
+    # names are Python attributes, except pydicom spellings, which name dicomcore's.
+
     def __getattr__(self, name: str) -> Any:
-        tag = dictionary.tag_for(name) if name[:1].isupper() else None
+        tag = dictionary.tag_for(name)
         if tag is None:
-            raise AttributeError(f"Dataset has no attribute {name!r}")
+            raise missing_attribute("Dataset", name)
         elems = object.__getattribute__(self, "_elems")
         if tag not in elems:
             raise AttributeError(f"{name} {Tag(tag)} is not in the dataset")
@@ -156,26 +247,35 @@ class Dataset:
         if name in Dataset._STATE:
             object.__setattr__(self, name, value)
             return
-        tag = dictionary.tag_for(name) if name[:1].isupper() else None
+        tag = dictionary.tag_for(name)
         if tag is None:
             if name[:1].isupper():
                 raise AttributeError(f"{name!r} is not a DICOM keyword")
+            if name in _PYDICOM_SPELLINGS:  # e.g. ds.is_little_endian = ...: no effect here
+                raise missing_attribute("Dataset", name)
             object.__setattr__(self, name, value)
             return
+        self._set_value(tag, name, value)
+
+    def _set_value(self, tag: int, key: Any, value: Any) -> None:
+        """Set the value of ``tag``, adding it with the dictionary's VR if absent."""
         if tag in self._elems:
             elem = self.element(tag)
             elem.value = coerce(elem.vr, value)
             self._adopt(elem)
             return
+        self.add(tag, self._new_vr(tag, key), value)
+
+    def _new_vr(self, tag: int, key: Any) -> str:
         vr = dictionary.vr_of(tag)
         if " or " in vr:
             vr = self._resolve_vr(tag, vr)
         if vr == "NONE":
-            raise AttributeError(f"{name} is a delimiter, not an element")
-        self.add(tag, vr, value)
+            raise AttributeError(f"{key} is a delimiter, not an element")
+        return vr
 
     def __delattr__(self, name: str) -> None:
-        tag = dictionary.tag_for(name) if name[:1].isupper() else None
+        tag = dictionary.tag_for(name)
         if tag is not None and tag in self._elems:
             del self._elems[tag]
         elif tag is None:
@@ -202,8 +302,9 @@ class Dataset:
     def decode_all(self) -> "Dataset":
         """Decode every raw element, recursively (reading deferred values)."""
         for elem in self:
-            if elem.vr == "SQ" and elem.value:
-                for item in elem.value:
+            value = elem.value  # a DeferredElement reads its value here
+            if elem.vr == "SQ" and value:
+                for item in value:
                     item.decode_all()
         return self
 
@@ -215,21 +316,40 @@ class Dataset:
     def __deepcopy__(self, memo: dict) -> "Dataset":
         import copy
 
-        self.decode_all()
         new = Dataset()
         for key in Dataset._STATE[1:]:
             object.__setattr__(new, key, copy.deepcopy(getattr(self, key), memo))
+        object.__setattr__(new, "_charsets", self._charsets)
         for tag, elem in self._elems.items():
+            if elem.__class__ is DeferredElement:
+                elem = elem.raw_for(self._little, self._charsets) or elem
+            if elem.__class__ is RawElement:
+                # Raw bytes (or a value still in the file) are never changed in place:
+                # the copy shares them, decoding (reading) them only when touched.
+                new._elems[tag] = elem
+                continue
             dup = DataElement(tag, elem.vr, copy.deepcopy(elem.value, memo),
                               undefined_length=elem.undefined_length)
             new._adopt(dup)
             new._elems[tag] = dup
-        object.__setattr__(new, "_charsets", self._charsets)
         return new
 
-    def walk(self) -> Iterator[tuple[int, DataElement]]:
-        """Every element with its nesting depth, depth first."""
-        yield from _walk(self, 0)
+    def walk(self, callback: Optional[Callable[["Dataset", DataElement], Any]] = None,
+             recursive: bool = True) -> Optional[Iterator[tuple[int, DataElement]]]:
+        """Every element with its nesting depth, depth first: ``for depth, elem in
+        ds.walk()``.  Given a ``callback(dataset, elem)`` (pydicom's form), calls it for
+        each element instead, items of sequences too unless ``recursive`` is False."""
+        if callback is None:
+            return _walk(self, 0)
+        for tag in self.tags():
+            if tag not in self._elems:  # the callback deleted it
+                continue
+            elem = self.element(tag)
+            callback(self, elem)
+            if recursive and tag in self._elems and elem.vr == "SQ":
+                for item in elem.value or []:
+                    item.walk(callback)
+        return None
 
     def private_block(self, group: int, creator: str, create: bool = False) -> "PrivateBlock":
         """The block of private elements that ``creator`` reserves in ``group``.
@@ -253,21 +373,49 @@ class Dataset:
         self.add(group << 16 | free, "LO", creator)
         return PrivateBlock(self, group, free)
 
-    def pixel_array(self, frame: Optional[int] = None, **kw: Any) -> Any:
-        """The pixel data as a numpy array: ``dicomcore.codecs.pixels.pixel_array``."""
-        # The single upward hook DESIGN's public API requires (``ds.pixel_array()``). The
-        # module is looked up by name at call time, so the dataset layer imports nothing of
-        # codecs (tests/test_layers.py) and ``import dicomcore`` never pulls in numpy.
-        import importlib
+    @property
+    def pixel_array(self) -> Any:
+        """The pixel data as a numpy array, every frame, as pydicom's ``ds.pixel_array``.
 
-        return importlib.import_module("dicomcore.codecs.pixels").pixel_array(self, frame, **kw)
+        One frame, colour conversion, a memory limit:
+        ``dicomcore.codecs.pixels.pixel_array(ds, frame, convert_color=..., max_bytes=...)``.
+        """
+        try:
+            return _pixels().pixel_array(self)
+        except AttributeError as exc:  # would be taken for "no attribute pixel_array"
+            raise DicomError(f"pixel_array failed: {exc}") from exc
 
     def set_pixel_array(self, array: Any, **kw: Any) -> "Dataset":
         """Store ``array`` as native pixel data: ``dicomcore.codecs.pixels.set_pixel_array``."""
-        import importlib  # the same single upward hook as pixel_array()
+        return _pixels().set_pixel_array(self, array, **kw)
 
-        return importlib.import_module("dicomcore.codecs.pixels").set_pixel_array(self, array,
-                                                                                  **kw)
+    # --- pydicom's spellings of reading and writing ----------------------------------------
+
+    def save_as(self, filename: Any, /, **kw: Any) -> None:
+        """Write a Part 10 file, pydicom's keywords taken: ``dicomcore.dcmwrite``."""
+        from .part10 import dcmwrite
+
+        dcmwrite(filename, self, **kw)
+
+    def to_json(self, **kw: Any) -> str:
+        """DICOM JSON text (PS3.18 F): ``dicomcore.dataset.json.to_json``."""
+        from .json import to_json
+
+        return to_json(self, **kw)
+
+    def to_json_dict(self, **kw: Any) -> dict:
+        """The DICOM JSON Model object: ``dicomcore.dataset.json.to_json_dict``."""
+        from .json import to_json_dict
+
+        return to_json_dict(self, **kw)
+
+    @staticmethod
+    def from_json(text: Any, **kw: Any) -> "Dataset":
+        """A Dataset from DICOM JSON text, bytes or an already parsed object
+        (``dicomcore.dataset.json.from_json``/``from_json_dict``)."""
+        from .json import from_json, from_json_dict
+
+        return from_json_dict(text, **kw) if isinstance(text, dict) else from_json(text, **kw)
 
     def __repr__(self) -> str:
         from .dump import format_dataset
@@ -296,6 +444,15 @@ class PrivateBlock:
 
     def add(self, offset: int, vr: str, value: Any) -> DataElement:
         return self.dataset.add(self.tag(offset), vr, value)
+
+
+def _pixels() -> Any:
+    # The single upward hook DESIGN's public API requires (``ds.pixel_array``). The module
+    # is looked up by name at call time, so the dataset layer imports nothing of codecs
+    # (tests/test_layers.py) and ``import dicomcore`` never pulls in numpy.
+    import importlib
+
+    return importlib.import_module("dicomcore.codecs.pixels")
 
 
 def _walk(ds: Dataset, depth: int) -> Iterator[tuple[int, DataElement]]:

@@ -207,7 +207,9 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
         if length & 1:
             warnings.warn(f"offset {base + pos}: ({group:04X},{elem:04X}) has odd value "
                           f"length {length}", DecodeWarning, stacklevel=2)
-        if defer is not None and length > defer and opts.source is not None:
+        # Specific Character Set is never deferred: the text after it is decoded with it.
+        if defer is not None and length > defer and opts.source is not None \
+                and tag != _SPECIFIC_CHARACTER_SET:
             elems[tag] = RawElement(tag, vr, None, base + pos, length, False, opts.source,
                                     base + value_start)
         else:

@@ -103,7 +103,9 @@ def tag_for(keyword: str) -> int | None:
     """The tag with this exact keyword, or None.
 
     A repeating-group keyword gives its first tag: OverlayData -> 0x60003000,
-    EscapeTriplet (1000,xxx0) -> 0x10000010, since (1000,0000) is a group length.
+    EscapeTriplet (1000,xxx0) -> 0x10000010, since (1000,0000) is a group length;
+    RowsForNthOrderCoefficients (0028,04x0) -> 0x00280410, since (0028,0400) is
+    another element's.
     The synthetic keywords PrivateCreator and GenericGroupLength name no single tag
     and give None.
     """
@@ -119,12 +121,18 @@ def _keyword_index() -> dict[str, int]:
         if keyword:  # six retired elements have none
             keywords[keyword] = tag
     for mask, table in _repeating.items():
+        free = ~mask & 0xFFFFFFFF
+        step = free & -free  # the lowest 'x' digit of the pattern
         for value, e in table.items():
-            if not value & 0xFFFF:
-                # (gggg,0000) is Group Length (PS3.5 7.2): 1000xxx0 starts at (1000,0010).
-                free = ~mask & 0xFFFF
-                value |= free & -free
-            keywords[e.keyword] = value  # a repeating keyword names its first tag
+            # A repeating keyword names the first tag of its pattern that is its own:
+            # not (gggg,0000), a Group Length (PS3.5 7.2), so 1000xxx0 starts at
+            # (1000,0010); not a tag the registry lists by itself: 002804x0 starts at
+            # (0028,0410), since (0028,0400) is Transform Label.
+            for _ in range(16):
+                if (value & 0xFFFF or step > 0xFFFF) and value not in rows:
+                    break
+                value += step
+            keywords[e.keyword] = value
     _keywords = keywords
     return keywords
 

@@ -4,6 +4,10 @@
 indented; private elements name their creator; ``offsets=True`` prefixes each
 line with the byte offset of the element header in the stream it was read
 from (the inflated stream for deflated files), for reading files by hand.
+
+A value still in the file (``read(..., defer_size=n)``) of a binary or number VR
+is shown from its first bytes alone (``DeferredElement.peek``): the line is the
+one the loaded value would give, and a 1 GB Pixel Data is never read.
 """
 from __future__ import annotations
 
@@ -11,11 +15,15 @@ from typing import Any, Optional
 
 from . import dictionary
 from .dataset import Dataset
-from .element import DataElement
+from .element import DataElement, DeferredElement
 from .tag import tag_str
-from .vr import VRS, encode_value
+from .vr import FIXED_SIZE, VRS, encode_value
 
-_MAX_SHOWN = 64
+_MAX_SHOWN = 64  # characters of a value shown
+_SHOWN_BYTES = 24  # bytes of a binary value shown
+# Enough of a deferred number value for _MAX_SHOWN characters: 64 values give at least
+# 127 ("1\\2\\..."), so the shortened text is the one the whole value gives.
+_PEEK_BYTES = _MAX_SHOWN * 8
 
 
 def format_dataset(ds: Dataset, *, offsets: bool = False, indent: int = 0,
@@ -86,8 +94,9 @@ def _length(elem: DataElement) -> Any:
 
 
 def _shown_value(elem: DataElement) -> str:
-    value = elem.value
     vr = elem.vr
+    deferred = elem.__class__ is DeferredElement and not elem.is_loaded and vr in FIXED_SIZE
+    value = elem.peek(_PEEK_BYTES) if deferred else elem.value
     if vr == "SQ":
         form = "undefined" if elem.undefined_length else "explicit"
         return f"(Sequence #={len(value or [])}, {form} length)"
@@ -96,8 +105,9 @@ def _shown_value(elem: DataElement) -> str:
     kind = VRS[vr].kind if vr in VRS else "bytes"
     if kind in ("bytes", "words"):
         data = bytes(value or b"")
-        shown = "\\".join(f"{b:02x}" for b in data[:24])
-        return shown + ("..." if len(data) > 24 else "") if data else "(no value)"
+        size = elem.length if deferred else len(data)
+        shown = "\\".join(f"{b:02x}" for b in data[:_SHOWN_BYTES])
+        return shown + ("..." if size > _SHOWN_BYTES else "") if size else "(no value)"
     if value is None or value == "":
         return "(no value)"
     if vr == "UI":

@@ -4,12 +4,19 @@ A dataset read from bytes holds ``RawElement``s: the value bytes and where they
 came from.  Only when a value is asked for is it decoded into a ``DataElement``
 (pydicom's lesson: most values of most files are never looked at).  An
 untouched raw element is written back byte for byte.
+
+A value left in the file (``read(..., defer_size=n)``) is met as a
+``DeferredElement``: a DataElement whose tag, VR, length and offset are known
+and whose ``value`` is read and decoded on first access only, so iterating,
+``ds[tag]``, dumping and copying a 1 GB file never load its Pixel Data.
 """
 from __future__ import annotations
 
 from typing import Any, Optional
 
+from .pydicom_names import install as _install_pydicom_spellings
 from .tag import Tag, tag_str
+from .vr import FIXED_SIZE, VRS
 
 
 class DataElement:
@@ -33,6 +40,15 @@ class DataElement:
         self.length = length
 
     @property
+    def VR(self) -> str:
+        """pydicom's spelling of ``vr``."""
+        return self.vr
+
+    @VR.setter
+    def VR(self, vr: str) -> None:
+        self.vr = vr
+
+    @property
     def keyword(self) -> str:
         from .dictionary import keyword_for
 
@@ -45,6 +61,22 @@ class DataElement:
         if self.tag.is_private_creator:
             return "Private Creator"
         return name_of(self.tag) or ("Private tag" if self.tag.is_private else "Unknown")
+
+    @property
+    def is_private(self) -> bool:
+        """PS3.5 7.8: an odd group (pydicom's ``elem.is_private``)."""
+        return self.tag.is_private
+
+    @property
+    def is_retired(self) -> bool:
+        from .dictionary import is_retired
+
+        return is_retired(self.tag)
+
+    @property
+    def is_empty(self) -> bool:
+        """No value (VM 0), as pydicom's ``elem.is_empty``."""
+        return self.VM == 0
 
     @property
     def VM(self) -> int:
@@ -94,5 +126,96 @@ class RawElement:
             return self.source.read(self.value_start, self.length, self.tag)
         return self.value
 
+    def head(self, n: int) -> bytes:
+        """The first ``n`` value bytes, reading only those if deferred."""
+        if self.value is None:
+            return self.source.read(self.value_start, min(n, self.length), self.tag)
+        return self.value[:n]
+
     def __repr__(self) -> str:
         return f"RawElement({tag_str(self.tag)} {self.vr} length={self.length})"
+
+
+_install_pydicom_spellings(DataElement, "DataElement")  # elem.repval -> the dicomcore way
+_VALUE = DataElement.value  # the slot DataElement keeps its value in
+
+
+class DeferredElement(DataElement):
+    """An element whose value is still in the file: tag, VR, length and offset, no value.
+
+    ``value`` reads and decodes the bytes on first access, through the dataset it
+    was read into (its byte order, character sets and VR choices), and keeps them;
+    from then on it is an ordinary DataElement.  Until then ``VM`` of binary and
+    number VRs comes from the length alone, and ``peek()`` reads a few bytes for
+    display, so nothing that only describes the element loads it.
+    """
+
+    __slots__ = ("_raw", "_owner")
+
+    def __init__(self, raw: RawElement, vr: str, owner: Any):
+        # DataElement.__init__ would assign ``value``, i.e. load it: set the slots instead.
+        self.tag = Tag(raw.tag)
+        self.vr = vr
+        self.undefined_length = raw.undefined_length
+        self.offset = raw.offset
+        self.length = raw.length
+        self._raw: Optional[RawElement] = raw
+        self._owner = owner  # the Dataset it was read into; dropped once loaded
+
+    @property  # type: ignore[override]
+    def value(self) -> Any:
+        if self._raw is not None:
+            decoded = self._owner._decode_detached(self._raw)
+            self.vr = decoded.vr
+            _VALUE.__set__(self, decoded.value)
+            self._raw = self._owner = None  # the dataset <-> element cycle ends here
+        return _VALUE.__get__(self)
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._raw = self._owner = None
+        _VALUE.__set__(self, value)
+
+    @property
+    def is_loaded(self) -> bool:
+        """Has the value been read from the file (or set)?"""
+        return self._raw is None
+
+    def raw_for(self, little: bool, charsets: tuple) -> Optional[RawElement]:
+        """The element as read, if its value is still in the file and was read in this
+        byte order and these character sets (an encoder may then copy its bytes)."""
+        owner = self._owner
+        if self._raw is None or owner._little != little or owner._charsets != charsets:
+            return None
+        return self._raw
+
+    @property
+    def VM(self) -> int:
+        if self._raw is not None:
+            kind = VRS[self.vr].kind if self.vr in VRS else "bytes"
+            if kind in ("bytes", "words"):
+                return 1 if self.length else 0
+            size = FIXED_SIZE.get(self.vr)
+            if size:  # numbers and tags: one value per ``size`` bytes
+                return self.length // size
+        return DataElement.VM.fget(self)  # text: the values must be read to be counted
+
+    def peek(self, nbytes: int) -> Any:
+        """The value of the first ``nbytes`` bytes (whole values of fixed-size VRs only),
+        decoded as ``value`` would be; reads just those bytes while the value is deferred.
+        For text VRs, whose prefix is no value, the whole value."""
+        if self._raw is None or self.vr not in FIXED_SIZE:
+            return self.value
+        size = FIXED_SIZE[self.vr]
+        raw = self._raw
+        head = raw.head(min(nbytes, raw.length) // size * size)
+        decoded = self._owner._decode_detached(RawElement(raw.tag, self.vr, head, raw.offset,
+                                                          len(head)))
+        if decoded.vr != self.vr:  # decoding chose another VR: a prefix may not be a value
+            return self.value
+        return decoded.value
+
+    def __repr__(self) -> str:
+        if self._raw is None:
+            return DataElement.__repr__(self)
+        return f"DataElement({tag_str(self.tag)} {self.vr} (deferred, {self.length} bytes))"

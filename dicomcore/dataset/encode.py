@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import EncodeError
 from . import charset as _charset
 from .dataset import Dataset
-from .element import DataElement, RawElement
+from .element import DataElement, DeferredElement, RawElement
 from .tag import tag_str
 from .vr import LONG_LENGTH_VRS, VRS, encode_value
 
@@ -93,6 +93,8 @@ class _Encoder:
                 group_start = total
                 continue
             elem = elems[tag]
+            if elem.__class__ is DeferredElement:  # still in the file: copy its bytes
+                elem = elem.raw_for(ds._little, ds._charsets) or elem
             if elem.__class__ is RawElement:
                 vr = elem.vr
                 if " or " in vr:

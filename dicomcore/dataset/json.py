@@ -39,8 +39,9 @@ from typing import Any, Callable, Optional
 from ..errors import DecodeError
 from . import charset as _charset
 from .dataset import Dataset
-from .element import DataElement
+from .element import DataElement, DeferredElement
 from .tag import ITEM, PIXEL_DATA, Tag
+from .uid import UID
 from .valuerep import DS, IS, PersonName, format_ds
 from .vr import VRS, _str_for, empty_value
 
@@ -87,8 +88,13 @@ def to_json_dict(ds: Dataset, *, bulk_data_threshold: Optional[int] = None,
 
 def _attribute(elem: DataElement, threshold: Optional[int],
                uri: Optional[BulkDataURI]) -> dict:
-    vr, value = elem.vr, elem.value
+    vr = elem.vr
     obj: dict = {"vr": vr}
+    if uri is not None and elem.__class__ is DeferredElement and not elem.is_loaded \
+            and VRS[vr].kind in _BINARY_KINDS and (threshold is None or elem.length > threshold):
+        obj["BulkDataURI"] = uri(elem)  # F.2.6: the value stays in the file, unread
+        return obj
+    value = elem.value
     if vr == "SQ":
         if value:  # F.2.2: items are objects, an empty item is {}
             obj["Value"] = [to_json_dict(item, bulk_data_threshold=threshold,
@@ -326,7 +332,7 @@ def _memory_value(vr: str, v: Any) -> Any:
         return v
     if not isinstance(v, str):
         raise TypeError(f"{vr} value {v!r} is not a string (PS3.18 Table F.2.3-1)")
-    return v
+    return UID(v) if vr == "UI" and v else v
 
 
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple
 
 from . import _uids
+from .pydicom_names import install as _install_pydicom_spellings
 
 
 class UIDInfo(NamedTuple):
@@ -95,6 +96,9 @@ class UID(str):
         no empty component; no leading zero in a component of more than one digit.
         Padding is not part of the UID: strip a trailing NUL before asking."""
         return is_valid_uid(self)
+
+
+_install_pydicom_spellings(UID, "UID")  # uid.is_little_endian -> the dicomcore way
 
 
 def is_valid_uid(text: str) -> bool:

@@ -7,6 +7,7 @@ functions turning value bytes into Python values and back.
 In-memory forms (``value`` of a DataElement):
 - text VRs: ``str`` for one value, ``list[str]`` for several, ``""`` when empty;
   DS and IS as :class:`DS`/:class:`IS` numbers, PN as :class:`PersonName`;
+- UI: :class:`UID` (a ``str`` that knows its registry name), or a list;
 - AT: :class:`Tag` (or a list); binary numbers: int/float (or a list), None when empty;
 - OB, UN: ``bytes``; OW, OF, OL, OD, OV: ``bytes`` always in *little endian*
   order, so values compare equal whatever transfer syntax they came from
@@ -23,6 +24,7 @@ from typing import Any, Callable
 from ..errors import DecodeWarning, EncodeError
 from . import charset as _charset
 from .tag import Tag
+from .uid import UID
 from .valuerep import DS, IS, PersonName, format_ds
 
 
@@ -75,6 +77,14 @@ def _decode_ascii(vr: str, multi: bool) -> Callable:
         text = raw.decode("latin-1")
         return _split(text, vr) if multi else _clean(text, vr)
     return decode
+
+
+def _decode_uids(raw: bytes, little: bool, charsets) -> Any:
+    # As pydicom: a UID value knows its registry entry (ds.SOPClassUID.name).
+    text = raw.decode("latin-1")
+    if "\\" not in text:
+        return UID(text.rstrip("\0 "))
+    return [UID(part.rstrip("\0 ")) for part in text.split("\\")]
 
 
 def _decode_text(vr: str, multi: bool) -> Callable:
@@ -325,9 +335,9 @@ def _add(name: str, pad: bytes, kind: str, decode: Callable, encode: Callable,
     VRS[name] = VR(name, name in LONG_LENGTH_VRS, pad, kind, decode, encode, multi)
 
 
-for _name in ("AE", "AS", "CS", "DA", "DT", "TM", "UI"):
-    _add(_name, b"\0" if _name == "UI" else b" ", "string", _decode_ascii(_name, True),
-         _encode_ascii(_name))
+for _name in ("AE", "AS", "CS", "DA", "DT", "TM"):
+    _add(_name, b" ", "string", _decode_ascii(_name, True), _encode_ascii(_name))
+_add("UI", b"\0", "string", _decode_uids, _encode_ascii("UI"))
 _add("UR", b" ", "string", _decode_ascii("UR", False), _encode_ascii("UR"), multi=False)
 _add("DS", b" ", "string", _decode_number_string(DS), _encode_ascii("DS"))
 _add("IS", b" ", "string", _decode_number_string(IS), _encode_ascii("IS"))
@@ -335,8 +345,9 @@ for _name in ("SH", "LO", "PN", "UC"):
     _add(_name, b" ", "text", _decode_text(_name, True), _encode_text(_name))
 for _name in ("ST", "LT", "UT"):
     _add(_name, b" ", "text", _decode_text(_name, False), _encode_text(_name), multi=False)
-for _name, _code in (("US", "H"), ("SS", "h"), ("UL", "I"), ("SL", "i"), ("FL", "f"),
-                     ("FD", "d"), ("SV", "q"), ("UV", "Q")):
+_NUMBER_CODES = (("US", "H"), ("SS", "h"), ("UL", "I"), ("SL", "i"), ("FL", "f"), ("FD", "d"),
+                 ("SV", "q"), ("UV", "Q"))
+for _name, _code in _NUMBER_CODES:
     _add(_name, b"", "number", _decode_numbers(_code, struct.calcsize(_code)),
          _encode_numbers(_code, _name))
 _add("AT", b"", "tag", _decode_tags, _encode_tags)
@@ -347,6 +358,10 @@ for _name, _size in (("OW", 2), ("OF", 4), ("OL", 4), ("OD", 8), ("OV", 8)):
 _add("SQ", b"", "sequence", _no_codec, _no_codec, multi=False)
 
 WORD_SIZE = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+# Bytes per value of the VRs whose values all have one size (binary numbers, AT; words
+# and bytes): a prefix of a whole number of them decodes to a prefix of the value.
+FIXED_SIZE = {**{name: struct.calcsize(code) for name, code in _NUMBER_CODES}, "AT": 4,
+              "OB": 1, "UN": 1, **WORD_SIZE}
 EXPLICIT_VR_CODES = {name.encode("ascii"): name for name in VRS}
 
 
@@ -403,6 +418,8 @@ def coerce(vr: str, value: Any) -> Any:
             return value
     if vr == "PN" and isinstance(value, str) and not isinstance(value, PersonName):
         return PersonName(value)
+    if vr == "UI" and isinstance(value, str) and value and not isinstance(value, UID):
+        return UID(value)
     if vr == "AT" and isinstance(value, (int, tuple)) and not isinstance(value, Tag):
         try:
             return Tag(value)

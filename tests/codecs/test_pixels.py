@@ -124,7 +124,7 @@ def test_set_then_get_gives_the_array_back(case):
 def test_files_we_write_read_back_equal_here_and_in_pydicom(ts, case):
     a, kw, expected, _ = case
     data = written(storable(set_pixel_array(Dataset(), a, **kw)), ts)
-    assert np.array_equal(dicomcore.read(io.BytesIO(data)).pixel_array(), expected)
+    assert np.array_equal(dicomcore.read(io.BytesIO(data)).pixel_array, expected)
     reference = pydicom_array(data)
     assert np.array_equal(reference, expected.astype(np.uint8) if a.dtype == bool else expected)
 
@@ -135,7 +135,7 @@ def test_files_we_write_read_back_equal_here_and_in_pydicom(ts, case):
 def test_wide_cells_we_write_little_endian_match_pydicom(ts, case):
     a, kw, expected, _ = case
     data = written(storable(set_pixel_array(Dataset(), a, **kw)), ts)
-    assert np.array_equal(dicomcore.read(io.BytesIO(data)).pixel_array(), expected)
+    assert np.array_equal(dicomcore.read(io.BytesIO(data)).pixel_array, expected)
     assert np.array_equal(pydicom_array(data), expected)
 
 
@@ -145,7 +145,7 @@ def test_wide_cells_written_big_endian_as_dcmtk_writes_them(tmp_path):
     of our little-endian one, and both read back as the array."""
     a = np.array([[0x11223344, 0x55667788]], np.uint32)
     ours = written(storable(set_pixel_array(Dataset(), a)), EXPLICIT_BE)
-    assert np.array_equal(dicomcore.read(io.BytesIO(ours)).pixel_array(), a)
+    assert np.array_equal(dicomcore.read(io.BytesIO(ours)).pixel_array, a)
     assert b"\x33\x44\x11\x22\x77\x88\x55\x66" in ours
     dcmconv = shutil.which("dcmconv")
     if dcmconv is None:
@@ -155,7 +155,7 @@ def test_wide_cells_written_big_endian_as_dcmtk_writes_them(tmp_path):
     subprocess.run([dcmconv, "+tb", str(little), str(tmp_path / "be.dcm")], check=True)
     theirs = dicomcore.read(tmp_path / "be.dcm")
     assert bytes(theirs.PixelData) == bytes(dicomcore.read(io.BytesIO(ours)).PixelData)
-    assert np.array_equal(theirs.pixel_array(), a)
+    assert np.array_equal(theirs.pixel_array, a)
 
 
 # -- Bits Stored, High Bit, Pixel Representation ---------------------------------------
@@ -482,7 +482,7 @@ def test_set_pixel_array_refuses_what_it_cannot_describe(array, kw, error):
 def test_dataset_methods_delegate():
     ds = Dataset()
     assert ds.set_pixel_array(np.array([[1, 2]], np.uint8)) is ds
-    assert ds.pixel_array().tolist() == [[1, 2]]
+    assert ds.pixel_array.tolist() == [[1, 2]]
     assert pixel_info(ds).rows == 1
 
 
@@ -544,7 +544,7 @@ def test_ybr_to_rgb_agrees_with_pydicom_within_one():
     pydicom = pytest.importorskip("pydicom")
     path = INSTALLED["SC_ybr_full_422_uncompressed.dcm"]
     reference = pydicom_array(pydicom.dcmread(path), as_rgb=True)
-    ours = dicomcore.read(path).pixel_array(convert_color=True)
+    ours = pixel_array(dicomcore.read(path), convert_color=True)
     assert np.abs(ours.astype(int) - reference).max() <= 1
 
 
@@ -556,7 +556,7 @@ def test_palette_agrees_with_pydicom():
     path = INSTALLED["examples_palette.dcm"]
     pds = pydicom.dcmread(path)
     ds = dicomcore.read(path)
-    assert same(apply_palette(ds, ds.pixel_array()), apply_color_lut(pds.pixel_array, pds))
+    assert same(apply_palette(ds, ds.pixel_array), apply_color_lut(pds.pixel_array, pds))
 
 
 def test_palette_lookup_clips_and_refuses_segmented_tables():
