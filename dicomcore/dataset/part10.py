@@ -13,10 +13,11 @@ import io
 import itertools
 import os
 import struct
+import warnings
 import zlib
 from typing import Any, BinaryIO, Iterable, Optional, Union
 
-from ..errors import DecodeError, EncodeError, InvalidFileError, LimitError, TruncatedError
+from ..errors import DecodeError, DecodeWarning, EncodeError, InvalidFileError, LimitError, TruncatedError
 from . import transfer_syntax as _ts
 from .dataset import Dataset
 from .decode import DEFAULT_MAX_DEPTH, Options, decode_dataset
@@ -56,23 +57,32 @@ class FileSource:
 
 def read(source: PathOrFile, *, stop_before_pixels: bool = False,
          defer_size: Optional[int] = None, max_depth: int = DEFAULT_MAX_DEPTH,
-         inflate_limit: Optional[int] = None) -> Dataset:
+         inflate_limit: Optional[int] = None, partial: bool = False) -> Dataset:
     """Read a Part 10 file, or a bare dataset (its encoding sniffed).
 
     ``defer_size``: values longer than this many bytes are not read now but
     from the file when first accessed (paths only), so very large files open
     in bounded memory.  ``max_depth`` bounds sequence nesting.
+
+    A file that is empty or not DICOM at all (text, gzip, an ICC profile...)
+    is an ``InvalidFileError`` naming what was found.  A file cut short is a
+    ``TruncatedError`` naming the offset and the element; with ``partial`` it
+    is a ``DecodeWarning`` with the same words instead, and the elements read
+    before the cut are returned (as pydicom reads truncated files; the element
+    cut short is left out, not kept half).
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _read_buffer(bytes(source), None, stop_before_pixels, defer_size, max_depth,
-                            inflate_limit)
+                            inflate_limit, partial)
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         with open(path, "rb") as f:
-            ds = _read_file(f, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+            ds = _read_file(f, path, stop_before_pixels, defer_size, max_depth, inflate_limit,
+                            partial)
         object.__setattr__(ds, "filename", path)
         return ds
-    return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit)
+    return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit,
+                      partial)
 
 
 _HEAD = 1 << 16  # enough for any sane preamble and File Meta Information
@@ -80,7 +90,7 @@ _HEAD = 1 << 16  # enough for any sane preamble and File Meta Information
 
 def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
                defer_size: Optional[int], max_depth: int,
-               inflate_limit: Optional[int]) -> Dataset:
+               inflate_limit: Optional[int], partial: bool = False) -> Dataset:
     """Read from a binary file: the header first, then the body the way it needs.
 
     A deflated body is inflated straight from the file in steps (the deflated
@@ -93,12 +103,15 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         raise TypeError("read() needs a binary file")
     if len(head) < _HEAD:
         return _read_buffer(head, path, stop_before_pixels, defer_size, max_depth,
-                            inflate_limit)
+                            inflate_limit, partial)
     try:
         preamble, meta, pos, ts = _read_header(head, max_depth)
     except TruncatedError:  # a File Meta Information longer than the head: read it all
         return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
-                            max_depth, inflate_limit)
+                            max_depth, inflate_limit, partial)
+    if ts.deflated and partial:  # inflated whole, so a cut stream keeps what inflated
+        return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
+                            max_depth, inflate_limit, partial)
     if ts.deflated:
         if f.seekable():
             f.seek(start + pos)
@@ -116,7 +129,7 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         view = memoryview(mapped)
         try:
             return _read_buffer(view, path, stop_before_pixels, defer_size, max_depth,
-                                inflate_limit)
+                                inflate_limit, partial)
         finally:
             view.release()
             mapped.close()
@@ -125,7 +138,8 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         buf = f.read()
     else:
         buf = head + f.read()
-    return _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+    return _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit,
+                        partial)
 
 
 class _Inflater:
@@ -250,7 +264,7 @@ def _read_deflated(inflater: _Inflater, options: Options) -> Dataset:
     return ds
 
 
-def _read_header(buf: Any, max_depth: int) -> tuple:
+def _read_header(buf: Any, max_depth: int, partial: bool = False) -> tuple:
     """Preamble, File Meta Information, where the dataset starts, and its syntax."""
     size = len(buf)
     preamble = None
@@ -263,11 +277,97 @@ def _read_header(buf: Any, max_depth: int) -> tuple:
     if size - pos >= 8 and bytes(buf[pos:pos + 2]) == b"\x02\x00":
         # PS3.10 7.1: group 0002 is Explicit VR LE.  Elements are read one by one
         # up to the first tag past the group, so a lying group length can't mislead.
+        start = pos
         meta, pos = decode_dataset(buf, True, True, start=pos, end=_group_2_end(buf, pos),
-                                   options=Options(max_depth=max_depth, stop_before=_META_END))
+                                   options=Options(max_depth=max_depth, stop_before=_META_END,
+                                                   partial=partial))
+        _check_group_length(meta, start, pos)
     elif preamble is not None or pos == 4:
         raise InvalidFileError("no File Meta Information after the DICM prefix", offset=pos)
+    else:
+        found = not_dicom(buf)
+        if found is not None:
+            raise InvalidFileError("not a DICOM file (no DICM prefix, no File Meta "
+                                   f"Information): found {found}", offset=0)
     return preamble, meta, pos, _transfer_syntax_of(meta, buf, pos)
+
+
+def _check_group_length(meta: Dataset, start: int, end: int) -> None:
+    """Warn when (0002,0000) disagrees with the group read element by element."""
+    raw = meta._elems.get(0x00020000)
+    if raw is None:
+        return
+    stated = meta.get(0x00020000)
+    counted = end - (raw.offset + 12)  # PS3.10 7.1: from the end of its value (UL, 12 bytes)
+    if isinstance(stated, int) and stated != counted:
+        warnings.warn(f"offset {raw.offset}: File Meta Information Group Length (0002,0000) "
+                      f"says {stated} bytes, but group 0002 is {counted} bytes (read element "
+                      "by element)", DecodeWarning, stacklevel=4)
+
+
+_SIGNATURES = ((b"\x1f\x8b", "gzip-compressed data"), (b"PK\x03\x04", "a ZIP archive"),
+               (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"),
+               (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
+               (b"MM\x00*", "a TIFF image"))
+
+
+def not_dicom(buf: Any) -> Optional[str]:
+    """What the start of a stream without "DICM" or group 0002 is, when it cannot be
+    a bare data set; None when it can.
+
+    A bare data set opens with an element header whose value fits in the data
+    (PS3.5 7.1); text, JSON, gzip and the like do not: read as a header, their
+    bytes give tags such as (6554,7473) and lengths of hundreds of megabytes.
+    """
+    size = len(buf)
+    head = bytes(buf[:256])
+    if size == 0:
+        return "an empty file (0 bytes)"
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if head[36:40] == b"acsp":
+        return "an ICC colour profile"
+    text = _as_text(head)
+    if text is not None:
+        first = text.lstrip()
+        kind = "JSON text" if first[:1] in ("{", "[") else "text"
+        line = first.splitlines()[0][:40] if first else ""
+        return f"{kind} ({line!r}...)"
+    if size < 8:
+        return f"{size} byte(s), fewer than one data element header (8 bytes)"
+    ts = sniff_transfer_syntax(head[:8])
+    order = "<" if ts.little_endian else ">"
+    group, element = struct.unpack_from(order + "HH", head)
+    header, length = 8, int.from_bytes(head[4:8], "little" if ts.little_endian else "big")
+    if ts.explicit_vr:
+        from .vr import LONG_LENGTH_VRS
+
+        if head[4:6].decode("ascii") in LONG_LENGTH_VRS:
+            if size < 12:
+                return None  # a header cut short: the decoder says so
+            header, length = 12, int.from_bytes(head[8:12], "little" if ts.little_endian
+                                                else "big")
+        else:
+            length = int.from_bytes(head[6:8], "little" if ts.little_endian else "big")
+    if length != 0xFFFFFFFF and header + length > size:
+        return (f"bytes {head[:8].hex(' ')}, which as a data element header "
+                f"({group:04X},{element:04X}) give a value of {length} bytes in a "
+                f"{size}-byte file")
+    return None
+
+
+def _as_text(head: bytes) -> Optional[str]:
+    """``head`` as text if it is printable UTF-8 (a few control characters aside)."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the end of head
+            return None
+        text = head[:exc.start].decode("utf-8")
+    if not text or any(not (ch.isprintable() or ch in "\t\r\n\x0c") for ch in text):
+        return None
+    return text
 
 
 def meta_summary(buf: bytes) -> Optional[tuple[str, str, str, int]]:
@@ -327,19 +427,19 @@ def _group_2_end(buf: Any, pos: int) -> int:
 
 
 def _options(path: Optional[str], stop_before_pixels: bool, defer_size: Optional[int],
-             max_depth: int) -> Options:
+             max_depth: int, partial: bool = False) -> Options:
     return Options(max_depth=max_depth, defer_size=defer_size,
                    source=FileSource(path) if path and defer_size is not None else None,
-                   stop_before=PIXEL_DATA if stop_before_pixels else None)
+                   stop_before=PIXEL_DATA if stop_before_pixels else None, partial=partial)
 
 
 def _read_buffer(buf: Any, path: Optional[str], stop_before_pixels: bool,
                  defer_size: Optional[int], max_depth: int,
-                 inflate_limit: Optional[int]) -> Dataset:
-    preamble, meta, pos, ts = _read_header(buf, max_depth)
-    options = _options(path, stop_before_pixels, defer_size, max_depth)
+                 inflate_limit: Optional[int], partial: bool = False) -> Dataset:
+    preamble, meta, pos, ts = _read_header(buf, max_depth, partial)
+    options = _options(path, stop_before_pixels, defer_size, max_depth, partial)
     if ts.deflated:
-        body = inflate(buf[pos:], inflate_limit, offset=pos)
+        body = inflate(buf[pos:], inflate_limit, offset=pos, partial=partial)
         options.source = None  # offsets are in the inflated stream: nothing to seek back to
         ds, _ = decode_dataset(body, True, True, options=options)
     else:
