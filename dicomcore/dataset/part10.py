@@ -17,7 +17,8 @@ import warnings
 import zlib
 from typing import Any, BinaryIO, Iterable, Optional, Union
 
-from ..errors import DecodeError, DecodeWarning, EncodeError, InvalidFileError, LimitError, TruncatedError
+from ..errors import (DecodeError, DecodeWarning, EncodeError, EncodeWarning, InvalidFileError,
+                      LimitError, TruncatedError)
 from . import transfer_syntax as _ts
 from .dataset import Dataset
 from .decode import DEFAULT_MAX_DEPTH, Options, decode_dataset
@@ -513,17 +514,30 @@ def file_header(sop_class: str, sop_instance: str, transfer_syntax: str,
 
 
 def make_file_meta(ds: Dataset, ts: TransferSyntax) -> Dataset:
-    """A fresh File Meta Information for ``ds`` (PS3.10 Table 7.1-1)."""
+    """A fresh File Meta Information for ``ds`` (PS3.10 Table 7.1-1).
+
+    Media Storage SOP Class/Instance UID come from SOP Class/Instance UID, else
+    from the meta the dataset was read with.  Where neither has one, the file is
+    still written, the UID empty, with an ``EncodeWarning`` naming what is
+    missing: what was read can always be written back (pydicom writes such
+    files as they are; DCMTK's dcmconv fills in a private SOP class and a new
+    instance UID, an identity the data set itself would not carry).
+    """
     old = ds.file_meta or Dataset()
     meta = Dataset()
     meta.add(0x00020001, "OB", b"\x00\x01")
-    sop_class = ds.get(0x00080016) or old.get(0x00020002)
-    sop_instance = ds.get(0x00080018) or old.get(0x00020003)
-    if not sop_class or not sop_instance:
-        raise EncodeError("a Part 10 file needs SOP Class UID (0008,0016) and SOP Instance "
-                          "UID (0008,0018)")
-    meta.add(0x00020002, "UI", str(sop_class))
-    meta.add(0x00020003, "UI", str(sop_instance))
+    sop_class = _uid_text(ds.get(0x00080016)) or _uid_text(old.get(0x00020002))
+    sop_instance = _uid_text(ds.get(0x00080018)) or _uid_text(old.get(0x00020003))
+    missing = [name for name, uid in (("SOP Class UID (0008,0016)", sop_class),
+                                      ("SOP Instance UID (0008,0018)", sop_instance)) if not uid]
+    if missing:
+        # PS3.10 Table 7.1-1: (0002,0002) and (0002,0003) are Type 1.
+        warnings.warn(f"the data set has no {' nor '.join(missing)}: writing a Part 10 file "
+                      f"with empty Media Storage {' and '.join(m.split(' (')[0] for m in missing)}"
+                      " (write(..., file_meta=False) writes the bare data set)",
+                      EncodeWarning, stacklevel=4)
+    meta.add(0x00020002, "UI", sop_class)
+    meta.add(0x00020003, "UI", sop_instance)
     meta.add(0x00020010, "UI", str(ts.uid))
     meta.add(0x00020012, "UI", str(IMPLEMENTATION_CLASS_UID))
     meta.add(0x00020013, "SH", IMPLEMENTATION_VERSION_NAME)
@@ -534,11 +548,27 @@ def make_file_meta(ds: Dataset, ts: TransferSyntax) -> Dataset:
     return meta
 
 
-def encode_file(ds: Dataset, transfer_syntax: Any = None, *, stream: bool = False) -> Any:
+def _uid_text(value: Any) -> str:
+    """A UID value as text: never the Python repr of bytes (an UN value, say)."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("latin-1").rstrip("\0 ")
+    return "" if value is None else str(value).rstrip("\0 ")
+
+
+def encode_file(ds: Dataset, transfer_syntax: Any = None, *, stream: bool = False,
+                file_meta: bool = True) -> Any:
     """The chunks of a whole Part 10 file: a list, or with ``stream`` an iterator that
-    deflates a Deflated body as it is consumed (never holding all of it)."""
+    deflates a Deflated body as it is consumed (never holding all of it).  Without
+    ``file_meta``: the data set alone, no preamble, "DICM" nor group 0002."""
     ts = _choose_ts(ds, transfer_syntax)
     _check_pixel_encoding(ds, ts)
+    if not file_meta:
+        if ts.deflated:  # PS3.5 A.5: only the meta could tell a reader it is deflated
+            raise EncodeError(f"a bare data set cannot be {ts.name}: a reader could not "
+                              "tell; write it with its File Meta Information")
+        return encode_dataset(_without_meta(ds), ts.little_endian, ts.explicit_vr)
     meta = make_file_meta(ds, ts)
     meta_parts = encode_dataset(meta, True, True)
     meta_len = sum(len(p) for p in meta_parts)
@@ -563,11 +593,19 @@ def _steps(chunks: list) -> Iterable:
             yield view[start:start + _STEP]
 
 
-def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> None:
+def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None,
+          file_meta: bool = True) -> None:
     """Write ``ds`` as a Part 10 file in ``transfer_syntax`` (default: as read, else
     Explicit VR Little Endian).  A path is written to a temporary file in the same
-    folder and renamed into place only when complete."""
-    chunks = encode_file(ds, transfer_syntax, stream=True)
+    folder and renamed into place only when complete.
+
+    A data set without SOP Class or Instance UID is still written as a Part 10
+    file (empty Media Storage UIDs, an ``EncodeWarning`` naming what is missing).
+    ``file_meta=False`` writes the bare data set: no preamble, "DICM" nor group
+    0002, as ``dcmconv -F`` does (``read`` sniffs its encoding back; Implicit VR
+    Little Endian is the usual form, so name it in ``transfer_syntax``).
+    """
+    chunks = encode_file(ds, transfer_syntax, stream=True, file_meta=file_meta)
     if not isinstance(target, (str, os.PathLike)):
         target.writelines(chunks)  # type: ignore[union-attr]
         return
