@@ -19,9 +19,15 @@ class DataElement:
     was delimited, so it is written back the same way.  ``offset`` is where
     the element's header started in the stream it was read from (None if it
     was made in memory); ``length`` the value length read there.
+
+    An element decoded from a string or text value (or from UN) keeps the bytes
+    it was read from: while its value is the one decoded from them, those bytes
+    are what an encoder writes (``as_read``).  Decoding is not one-to-one (padding,
+    spaces around CS values, ISO 2022 escapes, "1.50" and "1.5"), so this is how
+    a value that was only looked at is written back byte for byte.
     """
 
-    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length")
+    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length", "_read")
 
     def __init__(self, tag: int, vr: str, value: Any, *, undefined_length: bool = False,
                  offset: Optional[int] = None, length: Optional[int] = None):
@@ -31,6 +37,33 @@ class DataElement:
         self.undefined_length = undefined_length
         self.offset = offset
         self.length = length
+        self._read: Optional[tuple] = None  # (VR read, bytes read, VR decoded, value decoded)
+
+    def keep_read(self, vr: str, data: bytes) -> None:
+        """Remember that the current value was decoded from ``data`` read with ``vr``."""
+        value = self.value
+        self._read = (vr, data, self.vr, tuple(value) if value.__class__ is list else value)
+
+    def as_read(self) -> Optional[tuple[str, bytes]]:
+        """(VR, value bytes) the element was read with, if its value is still the one
+        decoded from them (the very object; for a list, the very items), else None."""
+        read = self._read
+        if read is None or self.vr != read[2]:
+            return None
+        value, decoded = self.value, read[3]
+        if value.__class__ is list:
+            if decoded.__class__ is not tuple or len(value) != len(decoded) or \
+                    any(a is not b for a, b in zip(value, decoded)):
+                return None
+        elif value is not decoded:
+            return None
+        return read[0], read[1]
+
+    def inherit_read(self, source: "DataElement") -> None:
+        """A copy of ``source`` (its value copied) keeps the bytes ``source`` was read from."""
+        found = source.as_read()
+        if found is not None and self.vr == source.vr and self.value == source.value:
+            self.keep_read(*found)
 
     @property
     def keyword(self) -> str:
