@@ -24,9 +24,9 @@ _LUT_DESCRIPTORS = frozenset({0x00281100, 0x00281101, 0x00281102, 0x00281103, 0x
 
 
 # Kinds whose decoding loses bytes (padding, spaces, escapes, number text): their
-# elements keep the bytes read (DataElement.keep_read); numbers, bytes and words
+# elements keep the bytes read (DataElement.as_read); numbers, bytes and words
 # decode one-to-one and would only hold a second copy.
-_DECODE_NOT_ONE_TO_ONE = frozenset({"text", "string"})
+_KEEP_READ = frozenset(name for name, entry in VRS.items() if entry.kind in ("text", "string"))
 
 
 def vr_for_un(tag: int) -> Optional[str]:
@@ -80,7 +80,7 @@ class Dataset:
             if known is not None:
                 # PS3.5 6.2.2: UN holds the value as Implicit VR Little Endian wrote it,
                 # never byte-swapped; a standard element is read with its own VR (as
-                # pydicom does), the UN bytes kept to be written back (keep_read).
+                # pydicom does), the UN bytes kept to be written back (as_read).
                 vr = self._resolve_vr(raw.tag, known) if " or " in known else known
                 little = True
         data = raw.data()
@@ -89,9 +89,8 @@ class Dataset:
         else:
             value = empty_value(vr)
         elem = DataElement(raw.tag, vr, value, undefined_length=raw.undefined_length,
-                           offset=raw.offset, length=raw.length)
-        if raw.vr == "UN" or VRS[vr].kind in _DECODE_NOT_ONE_TO_ONE:
-            elem.keep_read(raw.vr, data)
+                           offset=raw.offset, length=raw.length,
+                           read=raw if vr in _KEEP_READ or raw.vr == "UN" else None)
         self._elems[raw.tag] = elem
         return elem
 

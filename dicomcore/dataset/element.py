@@ -12,6 +12,9 @@ from typing import Any, Optional
 from .tag import Tag, tag_str
 
 
+_new_tag = int.__new__
+
+
 class DataElement:
     """One element: ``tag``, ``vr`` and Python ``value``.
 
@@ -21,49 +24,52 @@ class DataElement:
     was made in memory); ``length`` the value length read there.
 
     An element decoded from a string or text value (or from UN) keeps the bytes
-    it was read from: while its value is the one decoded from them, those bytes
-    are what an encoder writes (``as_read``).  Decoding is not one-to-one (padding,
+    it was read from (``read``): while its value is the one decoded from them,
+    those bytes are what an encoder writes (``as_read``).  Decoding is not one-to-one (padding,
     spaces around CS values, ISO 2022 escapes, "1.50" and "1.5"), so this is how
     a value that was only looked at is written back byte for byte.
     """
 
-    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length", "_read")
+    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length", "_read",
+                 "_decoded")
 
     def __init__(self, tag: int, vr: str, value: Any, *, undefined_length: bool = False,
-                 offset: Optional[int] = None, length: Optional[int] = None):
-        self.tag = Tag(tag)
+                 offset: Optional[int] = None, length: Optional[int] = None,
+                 read: Optional["RawElement"] = None):
+        # Tag() of a plain int in range, without its look-ups: decoding makes one per value
+        self.tag = _new_tag(Tag, tag) if tag.__class__ is int and 0 <= tag <= 0xFFFFFFFF \
+            else Tag(tag)
         self.vr = vr
         self.value = value
         self.undefined_length = undefined_length
         self.offset = offset
         self.length = length
-        self._read: Optional[tuple] = None  # (VR read, bytes read, VR decoded, value decoded)
-
-    def keep_read(self, vr: str, data: bytes) -> None:
-        """Remember that the current value was decoded from ``data`` read with ``vr``."""
-        value = self.value
-        self._read = (vr, data, self.vr, tuple(value) if value.__class__ is list else value)
+        # ``read``: the element ``value`` was decoded from (with the VR ``vr``); kept with
+        # the value as decoded (a tuple of the items for a list), see as_read().
+        self._read = read
+        self._decoded = value if read is None or value.__class__ is not list else tuple(value)
 
     def as_read(self) -> Optional[tuple[str, bytes]]:
         """(VR, value bytes) the element was read with, if its value is still the one
         decoded from them (the very object; for a list, the very items), else None."""
         read = self._read
-        if read is None or self.vr != read[2]:
+        if read is None or read.value is None:
             return None
-        value, decoded = self.value, read[3]
+        value, decoded = self.value, self._decoded
         if value.__class__ is list:
             if decoded.__class__ is not tuple or len(value) != len(decoded) or \
                     any(a is not b for a, b in zip(value, decoded)):
                 return None
         elif value is not decoded:
             return None
-        return read[0], read[1]
+        return read.vr, read.value
 
     def inherit_read(self, source: "DataElement") -> None:
         """A copy of ``source`` (its value copied) keeps the bytes ``source`` was read from."""
-        found = source.as_read()
-        if found is not None and self.vr == source.vr and self.value == source.value:
-            self.keep_read(*found)
+        if source.as_read() is not None and self.vr == source.vr and self.value == source.value:
+            value = self.value
+            self._read = source._read
+            self._decoded = value if value.__class__ is not list else tuple(value)
 
     @property
     def keyword(self) -> str:
