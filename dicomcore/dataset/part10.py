@@ -337,7 +337,7 @@ def not_dicom(buf: Any) -> Optional[str]:
         return f"{kind} ({line!r}...)"
     if size < 8:
         return f"{size} byte(s), fewer than one data element header (8 bytes)"
-    ts = sniff_transfer_syntax(head[:8])
+    ts = sniff_transfer_syntax(head[:12], size)
     order = "<" if ts.little_endian else ">"
     group, element = struct.unpack_from(order + "HH", head)
     header, length = 8, int.from_bytes(head[4:8], "little" if ts.little_endian else "big")
@@ -461,22 +461,49 @@ def _transfer_syntax_of(meta: Dataset, buf: Any, pos: int) -> TransferSyntax:
     uid = meta.get(_TS_UID)
     if uid:
         return _ts.get(str(uid))
-    return sniff_transfer_syntax(bytes(buf[pos:pos + 8]))
+    return sniff_transfer_syntax(bytes(buf[pos:pos + 12]), len(buf) - pos)
 
 
-def sniff_transfer_syntax(head: bytes) -> TransferSyntax:
+def sniff_transfer_syntax(head: bytes, available: Optional[int] = None) -> TransferSyntax:
     """Guess the encoding of a bare dataset from its first element header.
 
-    The first group of a dataset is small (0008 typically): read little endian
-    it is, read big endian it is not.  Explicit VR shows as two letters at 4..5.
+    Explicit VR shows as two letters at 4..5; implicit VR is little endian only
+    (PS3.5 A.1).  For explicit VR, the byte order in which the first value's
+    length fits in the ``available`` bytes is the one; where both fit (or
+    ``available`` is not given), the one in which the first tag is in the
+    dictionary; else the first group of a dataset is small (0008 typically):
+    read little endian it is, read big endian it is not.
     """
     if len(head) < 8:
         return _ts.EXPLICIT_VR_LE
     little = head[0] != 0 or head[1] == 0
     explicit = head[4:6].isalpha() and head[4:6].isupper()
-    if not little:
-        return _ts.EXPLICIT_VR_BE
-    return _ts.EXPLICIT_VR_LE if explicit else _ts.IMPLICIT_VR_LE
+    if not explicit:
+        return _ts.IMPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE
+    if available is not None:
+        fits = [_first_value_fits(head, order, available) for order in ("little", "big")]
+        if fits[0] != fits[1]:
+            return _ts.EXPLICIT_VR_LE if fits[0] else _ts.EXPLICIT_VR_BE
+    from .dictionary import entry
+
+    known = [entry(int.from_bytes(head[0:2], order) << 16 | int.from_bytes(head[2:4], order))
+             is not None for order in ("little", "big")]
+    if known[0] != known[1]:
+        little = known[0]
+    return _ts.EXPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE
+
+
+def _first_value_fits(head: bytes, order: str, available: int) -> bool:
+    """Whether an explicit VR header's value, its length read in ``order``, fits."""
+    from .vr import LONG_LENGTH_VRS, VRS
+
+    code = head[4:6].decode("ascii")
+    if code in LONG_LENGTH_VRS or code not in VRS:  # PS3.5 6.2: unknown VRs are long
+        if len(head) < 12:
+            return True  # no length to judge by
+        length = int.from_bytes(head[8:12], order)  # type: ignore[arg-type]
+        return length == 0xFFFFFFFF or 12 + length <= available
+    return 8 + int.from_bytes(head[6:8], order) <= available  # type: ignore[arg-type]
 
 
 # --- writing ---------------------------------------------------------------------------
