@@ -232,7 +232,7 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
             stop = end  # partial: the items that are there
         if vr == "SQ":
             items, _ = _decode_sequence(buf, value_start, stop, little, explicit, depth + 1,
-                                        opts, charsets, tag)
+                                        opts, charsets, tag, stop == value_start + length)
             elems[tag] = _sequence(ds, tag, items, False, pos, base)
             pos = stop
             continue
@@ -277,9 +277,12 @@ def _sequence(ds: Dataset, tag: int, items: list, undefined: bool, pos: int,
 
 
 def _decode_sequence(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: int,
-                     opts: Options, charsets: tuple, seq_tag: int) -> tuple[list, int]:
+                     opts: Options, charsets: tuple, seq_tag: int,
+                     defined_end: bool = False) -> tuple[list, int]:
     """Items of a sequence in ``buf[pos:end]``; an undefined-length one ends at (FFFE,E0DD).
 
+    ``defined_end``: ``end`` is where the sequence's own length says it ends (not
+    merely where the data does), so an item running past it may have a stale length.
     Returns the items and the offset after the sequence (after its delimiter).
     """
     if depth > opts.max_depth:
@@ -312,18 +315,50 @@ def _decode_sequence(buf: Any, pos: int, end: int, little: bool, explicit: bool,
             object.__setattr__(item, "undefined_length", True)
         else:
             stop = start + length
+            item = None
             if stop > end:
-                opts.cut_short(TruncatedError(f"item length {length} runs past the end of "
-                                              f"its sequence ({end - start} byte(s) left)",
-                                              offset=base + pos, tag=seq_tag))
+                error = TruncatedError(f"item length {length} runs past the end of its "
+                                       f"sequence ({end - start} byte(s) left)",
+                                       offset=base + pos, tag=seq_tag)
+                if defined_end:
+                    item = _stale_item(buf, start, end, little, explicit, depth, opts,
+                                       charsets)
+                if item is None:
+                    opts.cut_short(error)
+                else:
+                    warnings.warn(f"{error}; its elements end where the sequence does: read "
+                                  f"as an item of {end - start} bytes", DecodeWarning,
+                                  stacklevel=3)
                 stop = end  # partial: the elements of the item that are there
-            item, _ = _decode(buf, start, stop, little, explicit, depth, opts, charsets,
-                              False, False)
+            if item is None:
+                item, _ = _decode(buf, start, stop, little, explicit, depth, opts, charsets,
+                                  False, False)
             object.__setattr__(item, "undefined_length", False)
             pos = stop
         object.__setattr__(item, "offset", base + start - 8)
         items.append(item)
     return items, pos
+
+
+def _stale_item(buf: Any, start: int, end: int, little: bool, explicit: bool, depth: int,
+                opts: Options, charsets: tuple) -> Optional[Dataset]:
+    """The last item of a sequence whose length overruns it, if its elements end exactly
+    where the sequence does (a writer removed elements and kept the old item length, as
+    in pydicom's DICOMDIR-nooffset; DCMTK and pydicom read those): else None."""
+    partial, cut = opts.partial, opts.cut
+    opts.partial = False
+    try:
+        with warnings.catch_warnings(record=True) as seen:  # a trial: warn only if kept
+            warnings.simplefilter("always")
+            item = _decode(buf, start, end, little, explicit, depth, opts, charsets, False,
+                           False)[0]
+    except DecodeError:  # not merely a stale length: the item is broken
+        return None
+    finally:
+        opts.partial, opts.cut = partial, cut
+    for found in seen:
+        warnings.warn(found.message, found.category, stacklevel=4)
+    return item
 
 
 def _encapsulated_end(buf: Any, pos: int, end: int, base: int, tag: int) -> int:

@@ -224,3 +224,47 @@ def test_raw_elements_keep_their_offsets_after_a_partial_read():
     raw = ds._elems[0x00280011]
     assert isinstance(raw, RawElement)
     assert whole[raw.offset:raw.offset + 4] == b"\x28\x00\x11\x00"
+
+
+# --- an item length left stale ------------------------------------------------------------
+
+def _item(body: bytes, length: int) -> bytes:
+    return struct.pack("<HHI", 0xFFFE, 0xE000, length) + body
+
+
+def _element(tag: int, vr: bytes, value: bytes) -> bytes:
+    return struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr, len(value)) + value
+
+
+def _sq(tag: int, body: bytes, length: int) -> bytes:
+    return struct.pack("<HH2s2xI", tag >> 16, tag & 0xFFFF, b"SQ", length) + body
+
+
+FIRST = _element(0x00081150, b"UI", b"1.2.3\0")
+LAST = _element(0x00081155, b"UI", b"1.2.3.4\0")
+
+
+def test_a_stale_item_length_in_a_defined_length_sequence_is_read_with_a_warning():
+    body = _item(FIRST, len(FIRST)) + _item(LAST, len(LAST) + 24)  # 24 bytes too long
+    data = _sq(0x00081140, body, len(body)) + _element(0x00100010, b"PN", b"Doe^J ")
+    with pytest.warns(DecodeWarning, match=r"item length 40 runs past the end of its "
+                      r"sequence \(16 byte\(s\) left\); its elements end where"):
+        ds = dicomcore.read(data)
+    assert [i.ReferencedSOPInstanceUID for i in ds[0x00081140].value[1:]] == ["1.2.3.4"]
+    assert ds.PatientName == "Doe^J"
+
+
+def test_an_item_overrunning_a_sequence_by_broken_elements_stays_an_error():
+    body = _item(FIRST, len(FIRST)) + _item(LAST[:-4], len(LAST))  # the element cut
+    data = _sq(0x00081140, body, len(body)) + _element(0x00100010, b"PN", b"Doe^J ")
+    with pytest.raises(TruncatedError, match="item length 16 runs past the end of its "
+                       "sequence"):
+        dicomcore.read(data)
+
+
+def test_an_undefined_length_sequence_cut_after_an_element_is_truncated():
+    """Where the data ends, not the sequence: a cut, however neat, is not a stale length."""
+    body = _item(FIRST, len(FIRST)) + _item(LAST, len(LAST) + 24)
+    data = _element(0x00080005, b"CS", b"ISO_IR 100") + _sq(0x00081140, body, 0xFFFFFFFF)
+    with pytest.raises(TruncatedError, match="item length 40 runs past"):
+        dicomcore.read(data)

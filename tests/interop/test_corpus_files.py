@@ -31,10 +31,11 @@ from .netutil import cli_env
 CUT_SHORT = {  # the file ends inside a value: TruncatedError; partial=True reads the rest
     "test_files/MR_truncated.dcm": (0x7FE00010, 1488),  # Pixel Data: 8130 of 8192 bytes
     "test_files/rtplan_truncated.dcm": (0x300A00B0, 1410),  # Beam Sequence cut
-    # the last directory record's item length (248) was not updated when its two offset
-    # elements (24 bytes) were removed: it runs past the end of its sequence and the file
-    "test_files/dicomdirtests/DICOMDIR-nooffset": (0x00041220, 10860),
 }
+# Read with a DecodeWarning (as DCMTK and pydicom read it): the last directory record's
+# item length (248) was not updated when two offset elements (24 bytes) were removed;
+# its elements end where the Directory Record Sequence does.
+STALE_ITEM_LENGTH = "test_files/dicomdirtests/DICOMDIR-nooffset"
 NOT_A_DATA_SET = {  # a stray byte (0x20) before the first tag: no element header fits
     "test_files/no_meta.dcm": "which as a data element header (0820,0500) give a value of "
                               "173228800 bytes",
@@ -71,6 +72,15 @@ def test_every_file_reads_with_the_values_pydicom_reads(path):
     theirs = pydicom.dcmread(path, force=True)
     problems = compare_with_pydicom(ours, theirs, not ours.transfer_syntax.little_endian)
     assert not problems, problems
+
+
+def test_an_item_length_left_stale_is_read_with_a_warning():
+    with pytest.warns(DecodeWarning, match=r"\(0004,1220\) at offset 10860: item length 248 "
+                      r"runs past the end of its sequence \(224 byte\(s\) left\); its "
+                      "elements end where the sequence does"):
+        ds = dicomcore.read(ROOT / STALE_ITEM_LENGTH)
+    records = ds.DirectoryRecordSequence
+    assert len(records) == 52 and records[-1].ReferencedFileID == ["98892003", "MR700", "4648"]
 
 
 @pytest.mark.parametrize("name", sorted(CUT_SHORT))
