@@ -106,7 +106,7 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         return _read_buffer(head, path, stop_before_pixels, defer_size, max_depth,
                             inflate_limit, partial)
     try:
-        preamble, meta, pos, ts = _read_header(head, max_depth)
+        preamble, meta, pos, ts = _read_header(head, max_depth, probe=True)
     except TruncatedError:  # a File Meta Information longer than the head: read it all
         return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
                             max_depth, inflate_limit, partial)
@@ -114,6 +114,7 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
                             max_depth, inflate_limit, partial)
     if ts.deflated:
+        _check_group_length(meta, pos)  # the header is not read again
         if f.seekable():
             f.seek(start + pos)
             stream: Any = f
@@ -265,8 +266,11 @@ def _read_deflated(inflater: _Inflater, options: Options) -> Dataset:
     return ds
 
 
-def _read_header(buf: Any, max_depth: int, partial: bool = False) -> tuple:
-    """Preamble, File Meta Information, where the dataset starts, and its syntax."""
+def _read_header(buf: Any, max_depth: int, partial: bool = False, probe: bool = False) -> tuple:
+    """Preamble, File Meta Information, where the dataset starts, and its syntax.
+
+    ``probe``: a look at the head of a file that is then read whole (and its header
+    again): warnings are left to that second read."""
     size = len(buf)
     preamble = None
     pos = 0
@@ -278,11 +282,11 @@ def _read_header(buf: Any, max_depth: int, partial: bool = False) -> tuple:
     if size - pos >= 8 and bytes(buf[pos:pos + 2]) == b"\x02\x00":
         # PS3.10 7.1: group 0002 is Explicit VR LE.  Elements are read one by one
         # up to the first tag past the group, so a lying group length can't mislead.
-        start = pos
         meta, pos = decode_dataset(buf, True, True, start=pos, end=_group_2_end(buf, pos),
                                    options=Options(max_depth=max_depth, stop_before=_META_END,
                                                    partial=partial))
-        _check_group_length(meta, start, pos)
+        if not probe:
+            _check_group_length(meta, pos)
     elif preamble is not None or pos == 4:
         raise InvalidFileError("no File Meta Information after the DICM prefix", offset=pos)
     else:
@@ -293,7 +297,7 @@ def _read_header(buf: Any, max_depth: int, partial: bool = False) -> tuple:
     return preamble, meta, pos, _transfer_syntax_of(meta, buf, pos)
 
 
-def _check_group_length(meta: Dataset, start: int, end: int) -> None:
+def _check_group_length(meta: Dataset, end: int) -> None:
     """Warn when (0002,0000) disagrees with the group read element by element."""
     raw = meta._elems.get(0x00020000)
     if raw is None:

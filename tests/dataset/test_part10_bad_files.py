@@ -216,6 +216,24 @@ def test_lying_group_length_reads_as_before_and_warns_with_both(claimed):
         dicomcore.read(whole)  # the true length: no warning
 
 
+@pytest.mark.parametrize("syntax", SYNTAXES, ids=IDS)
+def test_lying_group_length_of_a_big_file_warns_once(syntax, tmp_path):
+    ds = sample()
+    ds.add(0x7FE00010, "OW", bytes(range(256)) * 1024)  # past the 64 KiB head read first
+    whole = bytearray(file_bytes(ds, syntax))
+    whole[140:144] = struct.pack("<I", 7)
+    path = tmp_path / "big.dcm"
+    path.write_bytes(bytes(whole))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        back = dicomcore.read(path)
+    assert [str(w.message) for w in caught].count(
+        f"offset 132: File Meta Information Group Length (0002,0000) says 7 bytes, but group "
+        f"0002 is {struct.unpack_from('<I', file_bytes(ds, syntax), 140)[0]} bytes (read "
+        "element by element)") == 1
+    assert back[0x7FE00010].value == ds[0x7FE00010].value
+
+
 def test_raw_elements_keep_their_offsets_after_a_partial_read():
     whole = file_bytes(sample(), ts.EXPLICIT_VR_LE)
     with warnings.catch_warnings():
