@@ -1,10 +1,13 @@
 """Part 10 files (PS3.10 7): preamble, "DICM", File Meta Information, dataset.
 
 Reading sniffs what is there: a file with or without the 128-byte preamble,
-with or without group 0002, in any native encoding.  Writing is strict: a
-fresh File Meta Information with a correct group length and dicomcore's own
-implementation identity, written to a temporary name and renamed only once
-complete, so no half-written file is ever presented as whole.
+with or without group 0002, in any native encoding; a stream that cannot be a
+data set at all (empty, text, gzip...) is an ``InvalidFileError`` saying what it
+is, and ``partial=True`` keeps what a file cut short holds.  Writing is strict:
+a fresh File Meta Information with a correct group length and dicomcore's own
+implementation identity (missing SOP UIDs written empty, with a warning), or
+with ``file_meta=False`` none at all, written to a temporary name and renamed
+only once complete, so no half-written file is ever presented as whole.
 """
 from __future__ import annotations
 
