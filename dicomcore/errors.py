@@ -100,3 +100,8 @@ class CharsetWarning(DicomWarning):
 
 class DecodeWarning(DicomWarning):
     """A common encoding fault was tolerated while reading (odd length, bad padding...)."""
+
+
+class EncodeWarning(DicomWarning):
+    """Something was written that the standard would have otherwise (a Part 10 file
+    without SOP Class or Instance UID, as DCMTK and pydicom write one)."""

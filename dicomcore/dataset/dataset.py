@@ -32,6 +32,23 @@ _LUT_DESCRIPTORS = frozenset({0x00281100, 0x00281101, 0x00281102, 0x00281103, 0x
                               0x00281112, 0x00281113, 0x00283002})
 
 
+# Kinds whose decoding loses bytes (padding, spaces, escapes, number text): their
+# elements keep the bytes read (DataElement.as_read); numbers, bytes and words
+# decode one-to-one and would only hold a second copy.
+_KEEP_READ = frozenset(name for name, entry in VRS.items() if entry.kind in ("text", "string"))
+
+
+def vr_for_un(tag: int) -> Optional[str]:
+    """The dictionary's VR for an UN value of a standard element, if it has one that
+    decodes from value bytes alone (not SQ: a sequence needs the element decoder)."""
+    if tag >> 16 & 1:  # private: no dictionary to consult without its creator
+        return None
+    vr = dictionary.vr_of(tag)
+    if not vr or vr in ("UN", "SQ", "NONE"):
+        return None
+    return vr
+
+
 class Dataset:
     """Elements keyed by tag.  Items of sequences are Datasets too."""
 
@@ -87,13 +104,23 @@ class Dataset:
         vr = raw.vr
         if " or " in vr:
             vr = self._resolve_vr(raw.tag, vr)
+        little = self._little
+        if vr == "UN":
+            known = vr_for_un(raw.tag)
+            if known is not None:
+                # PS3.5 6.2.2: UN holds the value as Implicit VR Little Endian wrote it,
+                # never byte-swapped; a standard element is read with its own VR (as
+                # pydicom does), the UN bytes kept to be written back (as_read).
+                vr = self._resolve_vr(raw.tag, known) if " or " in known else known
+                little = True
         data = raw.data()
         if data:
-            value = VRS[vr].decode(data, self._little, self._charsets)
+            value = VRS[vr].decode(data, little, self._charsets)
         else:
             value = empty_value(vr)
         elem = DataElement(raw.tag, vr, value, undefined_length=raw.undefined_length,
-                           offset=raw.offset, length=raw.length)
+                           offset=raw.offset, length=raw.length,
+                           read=raw if vr in _KEEP_READ or raw.vr == "UN" else None)
         self._elems[raw.tag] = elem
         return elem
 
@@ -330,6 +357,7 @@ class Dataset:
                 continue
             dup = DataElement(tag, elem.vr, copy.deepcopy(elem.value, memo),
                               undefined_length=elem.undefined_length)
+            dup.inherit_read(elem)
             new._adopt(dup)
             new._elems[tag] = dup
         return new

@@ -9,6 +9,10 @@ Rules of this module:
 3. Only ``DicomError`` subclasses escape; common faults of real files (odd
    lengths, explicit VR in an implicit stream, stray delimiters) are
    tolerated with a ``DecodeWarning``.
+4. Data that ends early is a ``TruncatedError``; with ``Options.partial`` the
+   same error becomes one ``DecodeWarning`` and the elements complete before
+   the cut are returned (an element cut short is left out; a sequence or item
+   cut short keeps its complete items and elements).
 """
 from __future__ import annotations
 
@@ -53,15 +57,26 @@ def implicit_vr(tag: int) -> str:
 class Options:
     """What the caller asked for; passed down the recursion unchanged."""
 
-    __slots__ = ("max_depth", "defer_size", "source", "stop_before", "base")
+    __slots__ = ("max_depth", "defer_size", "source", "stop_before", "base", "partial", "cut")
 
     def __init__(self, max_depth: int = DEFAULT_MAX_DEPTH, defer_size: Optional[int] = None,
-                 source: Any = None, stop_before: Optional[int] = None, base: int = 0):
+                 source: Any = None, stop_before: Optional[int] = None, base: int = 0,
+                 partial: bool = False):
         self.max_depth = max_depth
         self.defer_size = defer_size  # values longer than this are read on access
         self.source = source  # reads deferred values again (a file path), or None
         self.stop_before = stop_before  # top level: stop at the first tag >= this
         self.base = base  # offset of buf[0] in the stream, for messages and offsets
+        self.partial = partial  # data that ends early: keep what was read, warn
+        self.cut: Optional[TruncatedError] = None  # where it ended, with partial
+
+    def cut_short(self, error: TruncatedError) -> None:
+        """The data ended early: raise ``error``, or with ``partial`` note it (the first
+        place found, the outermost element cut) and let the caller stop there."""
+        if not self.partial:
+            raise error
+        if self.cut is None:
+            self.cut = error
 
 
 def decode_dataset(buf: Any, little: bool = True, explicit: bool = True, *,
@@ -78,10 +93,14 @@ def decode_dataset(buf: Any, little: bool = True, explicit: bool = True, *,
     if start < end:
         explicit = _sniff_explicit(buf, start, end, little, explicit, opts)
     try:
-        return _decode(buf, start, end, little, explicit, 0, opts, charsets, False, True)
+        found = _decode(buf, start, end, little, explicit, 0, opts, charsets, False, True)
     except RecursionError:  # max_depth set above what the interpreter's stack allows
         raise NestingError(f"sequences nested too deeply for Python's recursion limit "
                            f"(max_depth={opts.max_depth})", offset=opts.base + start) from None
+    if opts.cut is not None:
+        warnings.warn(f"{opts.cut}; partial read: returning the elements read before it",
+                      DecodeWarning, stacklevel=2)
+    return found
 
 
 def _sniff_explicit(buf: Any, pos: int, end: int, little: bool, explicit: bool,
@@ -122,8 +141,10 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
 
     while pos < end:
         if end - pos < 8:
-            raise TruncatedError(f"{end - pos} byte(s) left where an element header "
-                                 "(8 bytes at least) was expected", offset=base + pos)
+            opts.cut_short(TruncatedError(f"{end - pos} byte(s) left where an element header "
+                                          "(8 bytes at least) was expected", offset=base + pos))
+            pos = end
+            break
         if explicit:
             group, elem, code, length = short(buf, pos)
             tag = group << 16 | elem
@@ -138,8 +159,10 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
                     vr = _unknown_vr(code, tag, pos, base)
                 if vr in LONG_LENGTH_VRS:
                     if end - pos < 12:
-                        raise TruncatedError("element header cut short", offset=base + pos,
-                                             tag=tag)
+                        opts.cut_short(TruncatedError("element header cut short",
+                                                      offset=base + pos, tag=tag))
+                        pos = end
+                        break
                     length = u32(buf, pos + 8)[0]
                     header = 12
                 else:
@@ -183,7 +206,12 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
                 elems[tag] = _sequence(ds, tag, items, True, pos, base)
                 continue
             if tag == PIXEL_DATA or vr in ("OB", "OW"):
-                stop = _encapsulated_end(buf, value_start, end, base, tag)
+                try:
+                    stop = _encapsulated_end(buf, value_start, end, base, tag)
+                except TruncatedError as exc:
+                    opts.cut_short(exc)
+                    pos = end
+                    break
                 data = buf[value_start:stop]
                 elems[tag] = RawElement(tag, "OB" if explicit else vr,
                                         bytes(data) if copy_values else data,
@@ -195,12 +223,16 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
 
         stop = value_start + length
         if stop > end:
-            raise TruncatedError(f"value length {length} runs past the end of the data "
-                                 f"({end - value_start} byte(s) left)", offset=base + pos,
-                                 tag=tag)
+            opts.cut_short(TruncatedError(f"value length {length} runs past the end of the "
+                                          f"data ({end - value_start} byte(s) left)",
+                                          offset=base + pos, tag=tag))
+            if vr != "SQ":
+                pos = end  # partial: a value cut short is left out
+                break
+            stop = end  # partial: the items that are there
         if vr == "SQ":
             items, _ = _decode_sequence(buf, value_start, stop, little, explicit, depth + 1,
-                                        opts, charsets, tag)
+                                        opts, charsets, tag, stop == value_start + length)
             elems[tag] = _sequence(ds, tag, items, False, pos, base)
             pos = stop
             continue
@@ -223,8 +255,8 @@ def _decode(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: i
         pos = stop
 
     if in_item and pos >= end:
-        raise TruncatedError("data ended inside an item of undefined length (no Item "
-                             "Delimitation Item)", offset=base + pos)
+        opts.cut_short(TruncatedError("data ended inside an item of undefined length (no "
+                                      "Item Delimitation Item)", offset=base + pos))
     object.__setattr__(ds, "_charsets", charsets)
     return ds, pos
 
@@ -247,9 +279,12 @@ def _sequence(ds: Dataset, tag: int, items: list, undefined: bool, pos: int,
 
 
 def _decode_sequence(buf: Any, pos: int, end: int, little: bool, explicit: bool, depth: int,
-                     opts: Options, charsets: tuple, seq_tag: int) -> tuple[list, int]:
+                     opts: Options, charsets: tuple, seq_tag: int,
+                     defined_end: bool = False) -> tuple[list, int]:
     """Items of a sequence in ``buf[pos:end]``; an undefined-length one ends at (FFFE,E0DD).
 
+    ``defined_end``: ``end`` is where the sequence's own length says it ends (not
+    merely where the data does), so an item running past it may have a stale length.
     Returns the items and the offset after the sequence (after its delimiter).
     """
     if depth > opts.max_depth:
@@ -260,8 +295,9 @@ def _decode_sequence(buf: Any, pos: int, end: int, little: bool, explicit: bool,
     items: list[Dataset] = []
     while pos < end:
         if end - pos < 8:
-            raise TruncatedError(f"{end - pos} byte(s) left where an item header was "
-                                 "expected", offset=base + pos, tag=seq_tag)
+            opts.cut_short(TruncatedError(f"{end - pos} byte(s) left where an item header "
+                                          "was expected", offset=base + pos, tag=seq_tag))
+            return items, end
         group, elem, length = tag_len(buf, pos)
         tag = group << 16 | elem
         if tag == SEQUENCE_DELIMITATION:
@@ -281,17 +317,50 @@ def _decode_sequence(buf: Any, pos: int, end: int, little: bool, explicit: bool,
             object.__setattr__(item, "undefined_length", True)
         else:
             stop = start + length
+            item = None
             if stop > end:
-                raise TruncatedError(f"item length {length} runs past the end of its "
-                                     f"sequence ({end - start} byte(s) left)",
-                                     offset=base + pos, tag=seq_tag)
-            item, _ = _decode(buf, start, stop, little, explicit, depth, opts, charsets,
-                              False, False)
+                error = TruncatedError(f"item length {length} runs past the end of its "
+                                       f"sequence ({end - start} byte(s) left)",
+                                       offset=base + pos, tag=seq_tag)
+                if defined_end:
+                    item = _stale_item(buf, start, end, little, explicit, depth, opts,
+                                       charsets)
+                if item is None:
+                    opts.cut_short(error)
+                else:
+                    warnings.warn(f"{error}; its elements end where the sequence does: read "
+                                  f"as an item of {end - start} bytes", DecodeWarning,
+                                  stacklevel=3)
+                stop = end  # partial: the elements of the item that are there
+            if item is None:
+                item, _ = _decode(buf, start, stop, little, explicit, depth, opts, charsets,
+                                  False, False)
             object.__setattr__(item, "undefined_length", False)
             pos = stop
         object.__setattr__(item, "offset", base + start - 8)
         items.append(item)
     return items, pos
+
+
+def _stale_item(buf: Any, start: int, end: int, little: bool, explicit: bool, depth: int,
+                opts: Options, charsets: tuple) -> Optional[Dataset]:
+    """The last item of a sequence whose length overruns it, if its elements end exactly
+    where the sequence does (a writer removed elements and kept the old item length, as
+    in pydicom's DICOMDIR-nooffset; DCMTK and pydicom read those): else None."""
+    partial, cut = opts.partial, opts.cut
+    opts.partial = False
+    try:
+        with warnings.catch_warnings(record=True) as seen:  # a trial: warn only if kept
+            warnings.simplefilter("always")
+            item = _decode(buf, start, end, little, explicit, depth, opts, charsets, False,
+                           False)[0]
+    except DecodeError:  # not merely a stale length: the item is broken
+        return None
+    finally:
+        opts.partial, opts.cut = partial, cut
+    for found in seen:
+        warnings.warn(found.message, found.category, stacklevel=4)
+    return item
 
 
 def _encapsulated_end(buf: Any, pos: int, end: int, base: int, tag: int) -> int:

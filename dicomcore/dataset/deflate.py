@@ -7,20 +7,23 @@ limit instead of exhausting memory; deflation streams chunk lists out.
 """
 from __future__ import annotations
 
+import warnings
 import zlib
 from typing import BinaryIO, Iterable, Iterator, Optional
 
-from ..errors import DecodeError, LimitError, TruncatedError
+from ..errors import DecodeError, DecodeWarning, LimitError, TruncatedError
 
 DEFAULT_INFLATE_LIMIT = 1 << 30  # 1 GiB of inflated dataset
 _STEP = 1 << 20
 
 
 def inflate(source: BinaryIO | bytes | memoryview, limit: Optional[int] = None,
-            offset: int = 0) -> bytearray:
+            offset: int = 0, partial: bool = False) -> bytearray:
     """Inflate a raw deflate stream from a file object or a buffer, at most ``limit`` bytes.
 
-    The deflated input is consumed in 1 MiB steps and never held whole.
+    The deflated input is consumed in 1 MiB steps and never held whole.  A stream
+    cut short is a ``TruncatedError``; with ``partial`` a ``DecodeWarning``, and
+    what inflated is returned (``read(..., partial=True)``).
     """
     limit = DEFAULT_INFLATE_LIMIT if limit is None else limit
     engine = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -43,8 +46,12 @@ def inflate(source: BinaryIO | bytes | memoryview, limit: Optional[int] = None,
     except zlib.error as exc:
         raise DecodeError(f"deflated dataset is corrupt: {exc}", offset=offset) from None
     if not engine.eof:  # no final block: the file was cut short
-        raise TruncatedError("deflated dataset ends before its deflate stream does",
-                             offset=offset)
+        error = TruncatedError("deflated dataset ends before its deflate stream does",
+                               offset=offset)
+        if not partial:
+            raise error
+        warnings.warn(f"{error}; partial read: decoding the {len(out)} byte(s) inflated",
+                      DecodeWarning, stacklevel=2)
     if len(out) > limit:
         raise LimitError(f"deflated dataset inflates past the limit of {limit} bytes")
     return out

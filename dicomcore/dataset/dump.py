@@ -97,6 +97,7 @@ def _shown_value(elem: DataElement) -> str:
     vr = elem.vr
     deferred = elem.__class__ is DeferredElement and not elem.is_loaded and vr in FIXED_SIZE
     value = elem.peek(_PEEK_BYTES) if deferred else elem.value
+    vr = elem.vr  # loading an UN value of a known tag gives it the dictionary's VR
     if vr == "SQ":
         form = "undefined" if elem.undefined_length else "explicit"
         return f"(Sequence #={len(value or [])}, {form} length)"

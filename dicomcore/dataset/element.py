@@ -19,6 +19,9 @@ from .tag import Tag, tag_str
 from .vr import FIXED_SIZE, VRS
 
 
+_new_tag = int.__new__
+
+
 class DataElement:
     """One element: ``tag``, ``vr`` and Python ``value``.
 
@@ -26,18 +29,54 @@ class DataElement:
     was delimited, so it is written back the same way.  ``offset`` is where
     the element's header started in the stream it was read from (None if it
     was made in memory); ``length`` the value length read there.
+
+    An element decoded from a string or text value (or from UN) keeps the bytes
+    it was read from (``read``): while its value is the one decoded from them,
+    those bytes are what an encoder writes (``as_read``).  Decoding is not one-to-one (padding,
+    spaces around CS values, ISO 2022 escapes, "1.50" and "1.5"), so this is how
+    a value that was only looked at is written back byte for byte.
     """
 
-    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length")
+    __slots__ = ("tag", "vr", "value", "undefined_length", "offset", "length", "_read",
+                 "_decoded")
 
     def __init__(self, tag: int, vr: str, value: Any, *, undefined_length: bool = False,
-                 offset: Optional[int] = None, length: Optional[int] = None):
-        self.tag = Tag(tag)
+                 offset: Optional[int] = None, length: Optional[int] = None,
+                 read: Optional["RawElement"] = None):
+        # Tag() of a plain int in range, without its look-ups: decoding makes one per value
+        self.tag = _new_tag(Tag, tag) if tag.__class__ is int and 0 <= tag <= 0xFFFFFFFF \
+            else Tag(tag)
         self.vr = vr
         self.value = value
         self.undefined_length = undefined_length
         self.offset = offset
         self.length = length
+        # ``read``: the element ``value`` was decoded from (with the VR ``vr``); kept with
+        # the value as decoded (a tuple of the items for a list), see as_read().
+        self._read = read
+        self._decoded = value if read is None or value.__class__ is not list else tuple(value)
+
+    def as_read(self) -> Optional[tuple[str, bytes]]:
+        """(VR, value bytes) the element was read with, if its value is still the one
+        decoded from them (the very object; for a list, the very items), else None."""
+        read = self._read
+        if read is None or read.value is None:
+            return None
+        value, decoded = self.value, self._decoded
+        if value.__class__ is list:
+            if decoded.__class__ is not tuple or len(value) != len(decoded) or \
+                    any(a is not b for a, b in zip(value, decoded)):
+                return None
+        elif value is not decoded:
+            return None
+        return read.vr, read.value
+
+    def inherit_read(self, source: "DataElement") -> None:
+        """A copy of ``source`` (its value copied) keeps the bytes ``source`` was read from."""
+        if source.as_read() is not None and self.vr == source.vr and self.value == source.value:
+            value = self.value
+            self._read = source._read
+            self._decoded = value if value.__class__ is not list else tuple(value)
 
     @property
     def VR(self) -> str:
@@ -161,6 +200,9 @@ class DeferredElement(DataElement):
         self.length = raw.length
         self._raw: Optional[RawElement] = raw
         self._owner = owner  # the Dataset it was read into; dropped once loaded
+        # No bytes kept for as_read(): they stay in the file, and a loaded value that is
+        # written again is encoded from the value (a deferred value is seldom text).
+        self._read = self._decoded = None
 
     @property  # type: ignore[override]
     def value(self) -> Any:

@@ -125,6 +125,19 @@ class _Encoder:
             return self.sequence(parts, elem, charsets, ds)
         if elem.undefined_length and vr in ("OB", "OW", "UN"):
             return self.encapsulated(parts, tag, vr, value)
+        read = elem.as_read()
+        if read is not None:  # the value is the one decoded: its bytes, as for a RawElement
+            read_vr, data = read
+            kind = VRS[read_vr].kind
+            # PS3.5 6.2.2: UN bytes are never byte-swapped, whatever the syntax
+            if read_vr == "UN" or ((ds._little == self.little or kind in _ORDER_FREE)
+                                   and (kind != "text" or charsets == ds._charsets)):
+                if len(data) & 1:
+                    data = bytes(data) + (VRS[read_vr].pad or b"\0")
+                head = self.header(tag, read_vr, len(data))
+                parts.append(head)
+                parts.append(data)
+                return len(head) + len(data)
         try:
             data = encode_value(vr, value, self.little, charsets)
         except EncodeError as exc:

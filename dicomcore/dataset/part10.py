@@ -1,10 +1,13 @@
 """Part 10 files (PS3.10 7): preamble, "DICM", File Meta Information, dataset.
 
 Reading sniffs what is there: a file with or without the 128-byte preamble,
-with or without group 0002, in any native encoding.  Writing is strict: a
-fresh File Meta Information with a correct group length and dicomcore's own
-implementation identity, written to a temporary name and renamed only once
-complete, so no half-written file is ever presented as whole.
+with or without group 0002, in any native encoding; a stream that cannot be a
+data set at all (empty, text, gzip...) is an ``InvalidFileError`` saying what it
+is, and ``partial=True`` keeps what a file cut short holds.  Writing is strict:
+a fresh File Meta Information with a correct group length and dicomcore's own
+implementation identity (missing SOP UIDs written empty, with a warning), or
+with ``file_meta=False`` none at all, written to a temporary name and renamed
+only once complete, so no half-written file is ever presented as whole.
 """
 from __future__ import annotations
 
@@ -13,10 +16,12 @@ import io
 import itertools
 import os
 import struct
+import warnings
 import zlib
 from typing import Any, BinaryIO, Callable, Iterable, Optional, Union
 
-from ..errors import (CodecError, DecodeError, DicomError, EncodeError, InvalidFileError,
+from ..errors import (CodecError, DecodeError, DecodeWarning, DicomError, EncodeError,
+                      EncodeWarning, InvalidFileError,
                       LimitError, TruncatedError)
 from . import transfer_syntax as _ts
 from .dataset import Dataset
@@ -57,23 +62,32 @@ class FileSource:
 
 def read(source: PathOrFile, *, stop_before_pixels: bool = False,
          defer_size: Optional[int] = None, max_depth: int = DEFAULT_MAX_DEPTH,
-         inflate_limit: Optional[int] = None) -> Dataset:
+         inflate_limit: Optional[int] = None, partial: bool = False) -> Dataset:
     """Read a Part 10 file, or a bare dataset (its encoding sniffed).
 
     ``defer_size``: values longer than this many bytes are not read now but
     from the file when first accessed (paths only), so very large files open
     in bounded memory.  ``max_depth`` bounds sequence nesting.
+
+    A file that is empty or not DICOM at all (text, gzip, an ICC profile...)
+    is an ``InvalidFileError`` naming what was found.  A file cut short is a
+    ``TruncatedError`` naming the offset and the element; with ``partial`` it
+    is a ``DecodeWarning`` with the same words instead, and the elements read
+    before the cut are returned (as pydicom reads truncated files; the element
+    cut short is left out, not kept half).
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _read_buffer(bytes(source), None, stop_before_pixels, defer_size, max_depth,
-                            inflate_limit)
+                            inflate_limit, partial)
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         with open(path, "rb") as f:
-            ds = _read_file(f, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+            ds = _read_file(f, path, stop_before_pixels, defer_size, max_depth, inflate_limit,
+                            partial)
         object.__setattr__(ds, "filename", path)
         return ds
-    return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit)
+    return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit,
+                      partial)
 
 
 # pydicom's defer_size units (pydicom.misc.size_in_bytes): "512 KB", "2 MiB".
@@ -138,7 +152,7 @@ _HEAD = 1 << 16  # enough for any sane preamble and File Meta Information
 
 def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
                defer_size: Optional[int], max_depth: int,
-               inflate_limit: Optional[int]) -> Dataset:
+               inflate_limit: Optional[int], partial: bool = False) -> Dataset:
     """Read from a binary file: the header first, then the body the way it needs.
 
     A deflated body is inflated straight from the file in steps (the deflated
@@ -151,13 +165,17 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         raise TypeError("read() needs a binary file")
     if len(head) < _HEAD:
         return _read_buffer(head, path, stop_before_pixels, defer_size, max_depth,
-                            inflate_limit)
+                            inflate_limit, partial)
     try:
-        preamble, meta, pos, ts = _read_header(head, max_depth)
+        preamble, meta, pos, ts = _read_header(head, max_depth, probe=True)
     except TruncatedError:  # a File Meta Information longer than the head: read it all
         return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
-                            max_depth, inflate_limit)
+                            max_depth, inflate_limit, partial)
+    if ts.deflated and partial:  # inflated whole, so a cut stream keeps what inflated
+        return _read_buffer(head + f.read(), path, stop_before_pixels, defer_size,
+                            max_depth, inflate_limit, partial)
     if ts.deflated:
+        _check_group_length(meta, pos)  # the header is not read again
         if f.seekable():
             f.seek(start + pos)
             stream: Any = f
@@ -174,7 +192,7 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         view = memoryview(mapped)
         try:
             return _read_buffer(view, path, stop_before_pixels, defer_size, max_depth,
-                                inflate_limit)
+                                inflate_limit, partial)
         finally:
             view.release()
             mapped.close()
@@ -183,7 +201,8 @@ def _read_file(f: BinaryIO, path: Optional[str], stop_before_pixels: bool,
         buf = f.read()
     else:
         buf = head + f.read()
-    return _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit)
+    return _read_buffer(buf, path, stop_before_pixels, defer_size, max_depth, inflate_limit,
+                        partial)
 
 
 class _Inflater:
@@ -308,8 +327,11 @@ def _read_deflated(inflater: _Inflater, options: Options) -> Dataset:
     return ds
 
 
-def _read_header(buf: Any, max_depth: int) -> tuple:
-    """Preamble, File Meta Information, where the dataset starts, and its syntax."""
+def _read_header(buf: Any, max_depth: int, partial: bool = False, probe: bool = False) -> tuple:
+    """Preamble, File Meta Information, where the dataset starts, and its syntax.
+
+    ``probe``: a look at the head of a file that is then read whole (and its header
+    again): warnings are left to that second read."""
     size = len(buf)
     preamble = None
     pos = 0
@@ -322,10 +344,96 @@ def _read_header(buf: Any, max_depth: int) -> tuple:
         # PS3.10 7.1: group 0002 is Explicit VR LE.  Elements are read one by one
         # up to the first tag past the group, so a lying group length can't mislead.
         meta, pos = decode_dataset(buf, True, True, start=pos, end=_group_2_end(buf, pos),
-                                   options=Options(max_depth=max_depth, stop_before=_META_END))
+                                   options=Options(max_depth=max_depth, stop_before=_META_END,
+                                                   partial=partial))
+        if not probe:
+            _check_group_length(meta, pos)
     elif preamble is not None or pos == 4:
         raise InvalidFileError("no File Meta Information after the DICM prefix", offset=pos)
+    else:
+        found = not_dicom(buf)
+        if found is not None:
+            raise InvalidFileError("not a DICOM file (no DICM prefix, no File Meta "
+                                   f"Information): found {found}", offset=0)
     return preamble, meta, pos, _transfer_syntax_of(meta, buf, pos)
+
+
+def _check_group_length(meta: Dataset, end: int) -> None:
+    """Warn when (0002,0000) disagrees with the group read element by element."""
+    raw = meta._elems.get(0x00020000)
+    if raw is None:
+        return
+    stated = meta.get(0x00020000)
+    counted = end - (raw.offset + 12)  # PS3.10 7.1: from the end of its value (UL, 12 bytes)
+    if isinstance(stated, int) and stated != counted:
+        warnings.warn(f"offset {raw.offset}: File Meta Information Group Length (0002,0000) "
+                      f"says {stated} bytes, but group 0002 is {counted} bytes (read element "
+                      "by element)", DecodeWarning, stacklevel=4)
+
+
+_SIGNATURES = ((b"\x1f\x8b", "gzip-compressed data"), (b"PK\x03\x04", "a ZIP archive"),
+               (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"),
+               (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
+               (b"MM\x00*", "a TIFF image"))
+
+
+def not_dicom(buf: Any) -> Optional[str]:
+    """What the start of a stream without "DICM" or group 0002 is, when it cannot be
+    a bare data set; None when it can.
+
+    A bare data set opens with an element header whose value fits in the data
+    (PS3.5 7.1); text, JSON, gzip and the like do not: read as a header, their
+    bytes give tags such as (6554,7473) and lengths of hundreds of megabytes.
+    """
+    size = len(buf)
+    head = bytes(buf[:256])
+    if size == 0:
+        return "an empty file (0 bytes)"
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if head[36:40] == b"acsp":
+        return "an ICC colour profile"
+    text = _as_text(head)
+    if text is not None:
+        first = text.lstrip()
+        kind = "JSON text" if first[:1] in ("{", "[") else "text"
+        line = first.splitlines()[0][:40] if first else ""
+        return f"{kind} ({line!r}...)"
+    if size < 8:
+        return f"{size} byte(s), fewer than one data element header (8 bytes)"
+    ts = sniff_transfer_syntax(head[:12], size)
+    order = "<" if ts.little_endian else ">"
+    group, element = struct.unpack_from(order + "HH", head)
+    header, length = 8, int.from_bytes(head[4:8], "little" if ts.little_endian else "big")
+    if ts.explicit_vr:
+        from .vr import LONG_LENGTH_VRS
+
+        if head[4:6].decode("latin-1") in LONG_LENGTH_VRS:
+            if size < 12:
+                return None  # a header cut short: the decoder says so
+            header, length = 12, int.from_bytes(head[8:12], "little" if ts.little_endian
+                                                else "big")
+        else:
+            length = int.from_bytes(head[6:8], "little" if ts.little_endian else "big")
+    if length != 0xFFFFFFFF and header + length > size:
+        return (f"bytes {head[:8].hex(' ')}, which as a data element header "
+                f"({group:04X},{element:04X}) give a value of {length} bytes in a "
+                f"{size}-byte file")
+    return None
+
+
+def _as_text(head: bytes) -> Optional[str]:
+    """``head`` as text if it is printable UTF-8 (a few control characters aside)."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the end of head
+            return None
+        text = head[:exc.start].decode("utf-8")
+    if not text or any(not (ch.isprintable() or ch in "\t\r\n\x0c") for ch in text):
+        return None
+    return text
 
 
 def meta_summary(buf: bytes) -> Optional[tuple[str, str, str, int]]:
@@ -385,19 +493,19 @@ def _group_2_end(buf: Any, pos: int) -> int:
 
 
 def _options(path: Optional[str], stop_before_pixels: bool, defer_size: Optional[int],
-             max_depth: int) -> Options:
+             max_depth: int, partial: bool = False) -> Options:
     return Options(max_depth=max_depth, defer_size=defer_size,
                    source=FileSource(path) if path and defer_size is not None else None,
-                   stop_before=PIXEL_DATA if stop_before_pixels else None)
+                   stop_before=PIXEL_DATA if stop_before_pixels else None, partial=partial)
 
 
 def _read_buffer(buf: Any, path: Optional[str], stop_before_pixels: bool,
                  defer_size: Optional[int], max_depth: int,
-                 inflate_limit: Optional[int]) -> Dataset:
-    preamble, meta, pos, ts = _read_header(buf, max_depth)
-    options = _options(path, stop_before_pixels, defer_size, max_depth)
+                 inflate_limit: Optional[int], partial: bool = False) -> Dataset:
+    preamble, meta, pos, ts = _read_header(buf, max_depth, partial)
+    options = _options(path, stop_before_pixels, defer_size, max_depth, partial)
     if ts.deflated:
-        body = inflate(buf[pos:], inflate_limit, offset=pos)
+        body = inflate(buf[pos:], inflate_limit, offset=pos, partial=partial)
         options.source = None  # offsets are in the inflated stream: nothing to seek back to
         ds, _ = decode_dataset(body, True, True, options=options)
     else:
@@ -418,22 +526,49 @@ def _transfer_syntax_of(meta: Dataset, buf: Any, pos: int) -> TransferSyntax:
     uid = meta.get(_TS_UID)
     if uid:
         return _ts.get(str(uid))
-    return sniff_transfer_syntax(bytes(buf[pos:pos + 8]))
+    return sniff_transfer_syntax(bytes(buf[pos:pos + 12]), len(buf) - pos)
 
 
-def sniff_transfer_syntax(head: bytes) -> TransferSyntax:
+def sniff_transfer_syntax(head: bytes, available: Optional[int] = None) -> TransferSyntax:
     """Guess the encoding of a bare dataset from its first element header.
 
-    The first group of a dataset is small (0008 typically): read little endian
-    it is, read big endian it is not.  Explicit VR shows as two letters at 4..5.
+    Explicit VR shows as two letters at 4..5; implicit VR is little endian only
+    (PS3.5 A.1).  For explicit VR, the byte order in which the first value's
+    length fits in the ``available`` bytes is the one; where both fit (or
+    ``available`` is not given), the one in which the first tag is in the
+    dictionary; else the first group of a dataset is small (0008 typically):
+    read little endian it is, read big endian it is not.
     """
     if len(head) < 8:
         return _ts.EXPLICIT_VR_LE
     little = head[0] != 0 or head[1] == 0
     explicit = head[4:6].isalpha() and head[4:6].isupper()
-    if not little:
-        return _ts.EXPLICIT_VR_BE
-    return _ts.EXPLICIT_VR_LE if explicit else _ts.IMPLICIT_VR_LE
+    if not explicit:
+        return _ts.IMPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE
+    if available is not None:
+        fits = [_first_value_fits(head, order, available) for order in ("little", "big")]
+        if fits[0] != fits[1]:
+            return _ts.EXPLICIT_VR_LE if fits[0] else _ts.EXPLICIT_VR_BE
+    from .dictionary import entry
+
+    known = [entry(int.from_bytes(head[0:2], order) << 16 | int.from_bytes(head[2:4], order))
+             is not None for order in ("little", "big")]
+    if known[0] != known[1]:
+        little = known[0]
+    return _ts.EXPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE
+
+
+def _first_value_fits(head: bytes, order: str, available: int) -> bool:
+    """Whether an explicit VR header's value, its length read in ``order``, fits."""
+    from .vr import LONG_LENGTH_VRS, VRS
+
+    code = head[4:6].decode("ascii")
+    if code in LONG_LENGTH_VRS or code not in VRS:  # PS3.5 6.2: unknown VRs are long
+        if len(head) < 12:
+            return True  # no length to judge by
+        length = int.from_bytes(head[8:12], order)  # type: ignore[arg-type]
+        return length == 0xFFFFFFFF or 12 + length <= available
+    return 8 + int.from_bytes(head[6:8], order) <= available  # type: ignore[arg-type]
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -471,17 +606,30 @@ def file_header(sop_class: str, sop_instance: str, transfer_syntax: str,
 
 
 def make_file_meta(ds: Dataset, ts: TransferSyntax) -> Dataset:
-    """A fresh File Meta Information for ``ds`` (PS3.10 Table 7.1-1)."""
+    """A fresh File Meta Information for ``ds`` (PS3.10 Table 7.1-1).
+
+    Media Storage SOP Class/Instance UID come from SOP Class/Instance UID, else
+    from the meta the dataset was read with.  Where neither has one, the file is
+    still written, the UID empty, with an ``EncodeWarning`` naming what is
+    missing: what was read can always be written back (pydicom writes such
+    files as they are; DCMTK's dcmconv fills in a private SOP class and a new
+    instance UID, an identity the data set itself would not carry).
+    """
     old = ds.file_meta or Dataset()
     meta = Dataset()
     meta.add(0x00020001, "OB", b"\x00\x01")
-    sop_class = ds.get(0x00080016) or old.get(0x00020002)
-    sop_instance = ds.get(0x00080018) or old.get(0x00020003)
-    if not sop_class or not sop_instance:
-        raise EncodeError("a Part 10 file needs SOP Class UID (0008,0016) and SOP Instance "
-                          "UID (0008,0018)")
-    meta.add(0x00020002, "UI", str(sop_class))
-    meta.add(0x00020003, "UI", str(sop_instance))
+    sop_class = _uid_text(ds.get(0x00080016)) or _uid_text(old.get(0x00020002))
+    sop_instance = _uid_text(ds.get(0x00080018)) or _uid_text(old.get(0x00020003))
+    missing = [name for name, uid in (("SOP Class UID (0008,0016)", sop_class),
+                                      ("SOP Instance UID (0008,0018)", sop_instance)) if not uid]
+    if missing:
+        # PS3.10 Table 7.1-1: (0002,0002) and (0002,0003) are Type 1.
+        warnings.warn(f"the data set has no {' nor '.join(missing)}: writing a Part 10 file "
+                      f"with empty Media Storage {' and '.join(m.split(' (')[0] for m in missing)}"
+                      " (write(..., file_meta=False) writes the bare data set)",
+                      EncodeWarning, stacklevel=4)
+    meta.add(0x00020002, "UI", sop_class)
+    meta.add(0x00020003, "UI", sop_instance)
     meta.add(0x00020010, "UI", str(ts.uid))
     meta.add(0x00020012, "UI", str(IMPLEMENTATION_CLASS_UID))
     meta.add(0x00020013, "SH", IMPLEMENTATION_VERSION_NAME)
@@ -492,11 +640,27 @@ def make_file_meta(ds: Dataset, ts: TransferSyntax) -> Dataset:
     return meta
 
 
-def encode_file(ds: Dataset, transfer_syntax: Any = None, *, stream: bool = False) -> Any:
+def _uid_text(value: Any) -> str:
+    """A UID value as text: never the Python repr of bytes (an UN value, say)."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("latin-1").rstrip("\0 ")
+    return "" if value is None else str(value).rstrip("\0 ")
+
+
+def encode_file(ds: Dataset, transfer_syntax: Any = None, *, stream: bool = False,
+                file_meta: bool = True) -> Any:
     """The chunks of a whole Part 10 file: a list, or with ``stream`` an iterator that
-    deflates a Deflated body as it is consumed (never holding all of it)."""
+    deflates a Deflated body as it is consumed (never holding all of it).  Without
+    ``file_meta``: the data set alone, no preamble, "DICM" nor group 0002."""
     ts = _choose_ts(ds, transfer_syntax)
     ds = _check_pixel_encoding(ds, ts)
+    if not file_meta:
+        if ts.deflated:  # PS3.5 A.5: only the meta could tell a reader it is deflated
+            raise EncodeError(f"a bare data set cannot be {ts.name}: a reader could not "
+                              "tell; write it with its File Meta Information")
+        return encode_dataset(_without_meta(ds), ts.little_endian, ts.explicit_vr)
     meta = make_file_meta(ds, ts)
     meta_parts = encode_dataset(meta, True, True)
     meta_len = sum(len(p) for p in meta_parts)
@@ -521,7 +685,8 @@ def _steps(chunks: list) -> Iterable:
             yield view[start:start + _STEP]
 
 
-def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> None:
+def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None,
+          file_meta: bool = True) -> None:
     """Write ``ds`` as a Part 10 file in ``transfer_syntax`` (default: as read, else
     Explicit VR Little Endian).  A path is written to a temporary file in the same
     folder and renamed into place only when complete: a new file gets mode 0666 less
@@ -533,8 +698,15 @@ def write(target: PathOrFile, ds: Dataset, *, transfer_syntax: Any = None) -> No
     native to RLE Lossless (YBR_FULL_422 becomes YBR_FULL, see ``codecs.transcode``), RLE
     to native.  Fragments of any other codec pass through to the same syntax only; to
     anything else they are an EncodeError naming the syntax, as dicomcore has no codec
-    for them.  Lossy Image Compression and its method are kept: RLE adds no loss."""
-    chunks = encode_file(ds, transfer_syntax, stream=True)
+    for them.  Lossy Image Compression and its method are kept: RLE adds no loss.
+
+    A data set without SOP Class or Instance UID is still written as a Part 10
+    file (empty Media Storage UIDs, an ``EncodeWarning`` naming what is missing).
+    ``file_meta=False`` writes the bare data set: no preamble, "DICM" nor group
+    0002, as ``dcmconv -F`` does (``read`` sniffs its encoding back; Implicit VR
+    Little Endian is the usual form, so name it in ``transfer_syntax``).
+    """
+    chunks = encode_file(ds, transfer_syntax, stream=True, file_meta=file_meta)
     if not isinstance(target, (str, os.PathLike)):
         target.writelines(chunks)  # type: ignore[union-attr]
         return

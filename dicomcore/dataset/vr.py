@@ -105,7 +105,14 @@ def _join(value: Any, to_text: Callable[[Any], str]) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return "\\".join(to_text(v) for v in value)
+        return "\\".join(_text(v, to_text) for v in value)
+    return _text(value, to_text)
+
+
+def _text(value: Any, to_text: Callable[[Any], str]) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):  # str() would write its repr
+        raise EncodeError(f"a text value must be str, not {type(value).__name__} "
+                          f"({bytes(value)[:24]!r})")
     return to_text(value)
 
 
@@ -386,6 +393,8 @@ def empty_value(vr: str) -> Any:
     kind = VRS[vr].kind
     if vr in ("DS", "IS"):
         return None
+    if vr == "PN":
+        return PersonName("")  # as a non-empty one: .groups, .family_name...
     if kind in ("text", "string"):
         return ""
     if kind in ("bytes", "words"):

@@ -16,7 +16,7 @@ from dicomcore.dataset import part10
 from dicomcore.dataset import transfer_syntax as ts
 from dicomcore.dataset.encode import encode_dataset_bytes
 from dicomcore.dataset.uid import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
-from dicomcore.errors import DicomError, EncodeError, InvalidFileError
+from dicomcore.errors import DicomError, EncodeError, EncodeWarning, InvalidFileError
 
 SYNTAXES = [ts.IMPLICIT_VR_LE, ts.EXPLICIT_VR_LE, ts.EXPLICIT_VR_BE,
             ts.DEFLATED_EXPLICIT_VR_LE]
@@ -129,11 +129,15 @@ def test_preamble_is_kept():
     assert dicomcore.read(io.BytesIO(data)).preamble == ds.preamble
 
 
-def test_meta_needs_sop_uids():
+def test_meta_without_sop_uids_is_written_with_a_warning():
     ds = sample()
     del ds.SOPInstanceUID
-    with pytest.raises(EncodeError, match="SOP Instance UID"):
-        file_bytes(ds, ts.EXPLICIT_VR_LE)
+    with pytest.warns(EncodeWarning, match=r"no SOP Instance UID \(0008,0018\)"):
+        data = file_bytes(ds, ts.EXPLICIT_VR_LE)
+    back = dicomcore.read(io.BytesIO(data))
+    assert back.file_meta.MediaStorageSOPInstanceUID == ""
+    assert back.file_meta.MediaStorageSOPClassUID == SC_CLASS
+    assert back == ds
 
 
 @pytest.mark.parametrize("syntax", SYNTAXES, ids=IDS)
