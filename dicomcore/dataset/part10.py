@@ -419,7 +419,7 @@ def _sop_uids_in(buf: Any, pos: int, end: int, little: bool, explicit: bool,
     start = pos
     while True:
         if end - pos < 8:
-            if complete or end == pos:
+            if complete:
                 return found[_SOP_CLASS_UID], found[_SOP_INSTANCE_UID]
             return None
         tag = int.from_bytes(buf[pos:pos + 2], order) << 16 | \
@@ -456,11 +456,13 @@ def _decoded_uids(buf: Any, start: int, end: int, little: bool, explicit: bool,
                   complete: bool) -> Optional[tuple[str, str]]:
     options = Options(stop_before=_SOP_INSTANCE_UID + 1)
     try:
-        ds, _ = decode_dataset(buf, little, explicit, start=start, end=end, options=options)
+        ds, at = decode_dataset(buf, little, explicit, start=start, end=end, options=options)
     except TruncatedError:
         if complete:
             raise
         return None
+    if not complete and at + 8 > end:  # ran out of bytes rather than past (0008,0018):
+        return None  # the decoder forgives a sequence cut short, so it proves nothing
     return _uid_text(ds.get(_SOP_CLASS_UID)), _uid_text(ds.get(_SOP_INSTANCE_UID))
 
 
