@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from ..dataset.part10 import store_summary
 from ..errors import DicomError
@@ -59,20 +59,23 @@ class Batch:
         self.files.append(path)
 
 
-def plan(paths: Iterable[Path], limit: int = MAX_CONTEXTS) -> list[Batch]:
+def plan(paths: Iterable[Path], limit: int = MAX_CONTEXTS, *,
+         contexts_of: Callable[[Path], list[Context]] = contexts_for_file) -> list[Batch]:
     """The associations to open for ``paths`` and the files each carries (rules 2-3).
-    Every path appears in exactly one batch, as a file to send or as refused."""
+    Every path appears in exactly one batch, as a file to send or as refused.
+    ``contexts_of``: what a file needs (``contexts_for_file``; others for tests)."""
     if not 1 <= limit <= MAX_CONTEXTS:
         raise ValueError(f"limit: 1 to {MAX_CONTEXTS} contexts per association, not {limit}")
     batches: list[Batch] = []
     for path in paths:
         try:
-            needs = contexts_for_file(path)
+            needs = contexts_of(path)
         except (OSError, DicomError) as exc:
             if not batches:
                 batches.append(Batch())
             batches[-1].refused.append((path, exc))
             continue
+        needs = needs[:limit]  # its own syntax first: the fallback goes if one must
         for batch in batches:
             if batch.room_for(needs, limit):
                 batch.add(path, needs)
