@@ -191,11 +191,7 @@ class Association(QueryRetrieveMixin):
         handle, close = _open(source)
         try:
             start = handle.tell()
-            head = handle.read(_HEAD)
-            summary = store_summary(head, complete=len(head) < _HEAD)
-            if summary is None:  # the UIDs (or the meta) lie past the first bytes
-                head += handle.read()
-                summary = store_summary(head, complete=True)
+            head, whole, summary = _summarise(handle)
             sop_class, sop_instance = sop_uids_to_send(summary, _name(source))
         except DicomError:
             if close:
@@ -204,7 +200,7 @@ class Association(QueryRetrieveMixin):
         ts, pos = summary.transfer_syntax, summary.start
         context_id = self.find_context(sop_class, ts.uid) if summary.as_declared else None
         if context_id is not None:
-            if len(head) > _HEAD or (len(head) < _HEAD and not handle.read(1)):
+            if whole and not handle.read(1):
                 if close:  # the whole file is in hand
                     handle.close()
                 body = head[pos:] + (b"\0" if (len(head) - pos) & 1 else b"")
@@ -399,11 +395,14 @@ class Association(QueryRetrieveMixin):
 
 def sop_uids_to_send(summary: StoreSummary, name: str, *, warn: bool = True
                      ) -> tuple[str, str]:
-    """The Affected SOP Class and Instance UIDs of a C-STORE of a summarised file:
-    the data set's (PS3.4 B.2.1: the SOP instance is the data set; PS3.7 9.3.1.1:
-    the request names it).  Where the File Meta says otherwise a warning (``warn``)
-    names the file and both UIDs; a data set without them is refused, as storescu
-    does ("No SOP Class or Instance UID in file")."""
+    """The Affected SOP Class and Instance UIDs of a C-STORE of a summarised file.
+
+    PS3.7 9.1.1.1.3-4: they specify the SOP Class and the SOP Instance to be stored,
+    which is the data set (an SCP checks them against it: PS3.4 B.2.3, A9xx); the
+    File Meta's (0002,0002)/(0002,0003) only describe it (PS3.10 Table 7.1-1) and go
+    stale when a data set is edited.  So the data set's are sent, and where the meta
+    says otherwise a warning (``warn``) names the file and both UIDs.  A data set
+    without them is refused, as storescu does ("No SOP Class or Instance UID")."""
     sop_class, sop_instance = summary.sop_class, summary.sop_instance
     if not sop_class or not sop_instance:
         missing = " and ".join(text for text, uid in (
@@ -417,6 +416,22 @@ def sop_uids_to_send(summary: StoreSummary, name: str, *, warn: bool = True
                         "SOP %s UID %s in the data set; sending the data set's", name, what,
                         meta, what, ours)
     return sop_class, sop_instance
+
+
+def _summarise(handle: BinaryIO) -> tuple[bytes, bool, StoreSummary]:
+    """Read a file's head until its ``store_summary`` is known (64 KiB almost always;
+    more, doubling, when the meta or the UIDs lie further): (head, whole file, summary)."""
+    head = handle.read(_HEAD)
+    if not isinstance(head, bytes):
+        raise TypeError("store() needs a path, a binary file or a Dataset")
+    whole = len(head) < _HEAD
+    while True:
+        summary = store_summary(head, complete=whole)
+        if summary is not None:
+            return head, whole, summary
+        more = handle.read(len(head))
+        whole = len(more) < len(head)
+        head += more
 
 
 def _name(source: Any) -> str:

@@ -19,10 +19,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
-from ..dataset.part10 import store_summary
 from ..errors import DicomError
 from ..pdu.negotiation import MAX_CONTEXTS
-from .association import _HEAD, Association, sop_uids_to_send
+from .association import Association, _summarise, sop_uids_to_send
 from .entity import UNCOMPRESSED
 
 Context = tuple[str, tuple[str, ...]]
@@ -33,10 +32,7 @@ def contexts_for_file(path: Path) -> list[Context]:
     """The contexts ``path`` needs (rule 1); raises OSError or DicomError for a file
     that cannot be sent, with the message ``Association.store`` would give."""
     with open(path, "rb") as f:
-        head = f.read(_HEAD)
-        summary = store_summary(head, complete=len(head) < _HEAD)
-        if summary is None:
-            summary = store_summary(head + f.read(), complete=True)
+        summary = _summarise(f)[2]
     sop_class, _ = sop_uids_to_send(summary, os.fspath(path), warn=False)  # warns on sending
     own: Context = (sop_class, (summary.transfer_syntax.uid,))
     return [own, (sop_class, tuple(UNCOMPRESSED))]

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Iterable, NamedTuple, Optional, Union
 from ..errors import DecodeError, EncodeError, InvalidFileError, LimitError, TruncatedError
 from . import transfer_syntax as _ts
 from .dataset import Dataset
-from .decode import DEFAULT_MAX_DEPTH, Options, decode_dataset
+from .decode import DEFAULT_MAX_DEPTH, Options, _sniff_explicit, decode_dataset
 from .deflate import _STEP, DEFAULT_INFLATE_LIMIT, _chunks, deflate_chunks, inflate
 from .element import RawElement
 from .encode import encode_dataset
@@ -383,10 +383,11 @@ def _sop_uids(buf: Any, start: int, ts: TransferSyntax, complete: bool,
     """``sop_uids``, and whether the data set is encoded as ``ts`` declares (explicit
     or implicit VR, sniffed from its first element as the decoder does)."""
     if not ts.deflated:
-        from .decode import _sniff_explicit
-
-        explicit = _sniff_explicit(buf, start, len(buf), ts.little_endian, ts.explicit_vr,
-                                   Options())
+        explicit = ts.explicit_vr
+        if len(buf) - start >= 8 and (bytes(buf[start + 4:start + 6]) in _EXPLICIT_CODES
+                                      ) != explicit:  # maybe not as declared: as decode does
+            explicit = _sniff_explicit(buf, start, len(buf), ts.little_endian, explicit,
+                                       Options())
         found = _sop_uids_in(buf, start, len(buf), ts.little_endian, explicit, complete)
         return None if found is None else (found[0], found[1], explicit == ts.explicit_vr)
     limit = DEFAULT_INFLATE_LIMIT if inflate_limit is None else inflate_limit
@@ -411,44 +412,48 @@ def _sop_uids(buf: Any, start: int, ts: TransferSyntax, complete: bool,
         want *= 2
 
 
+_HEADERS = {True: (struct.Struct("<HH2sH"), struct.Struct("<I"), struct.Struct("<HHI")),
+            False: (struct.Struct(">HH2sH"), struct.Struct(">I"), struct.Struct(">HHI"))}
+
+
 def _sop_uids_in(buf: Any, pos: int, end: int, little: bool, explicit: bool,
                  complete: bool) -> Optional[tuple[str, str]]:
     """The header walk of ``sop_uids`` over one stream of native bytes."""
-    found = {_SOP_CLASS_UID: "", _SOP_INSTANCE_UID: ""}
-    order = "little" if little else "big"
+    short, long_length, implicit = _HEADERS[little]
+    sop_class = sop_instance = ""
     start = pos
     while True:
         if end - pos < 8:
-            if complete:
-                return found[_SOP_CLASS_UID], found[_SOP_INSTANCE_UID]
-            return None
-        tag = int.from_bytes(buf[pos:pos + 2], order) << 16 | \
-            int.from_bytes(buf[pos + 2:pos + 4], order)
-        if tag > _SOP_INSTANCE_UID:  # PS3.5 7.1: ascending tag order, so both are behind
-            return found[_SOP_CLASS_UID], found[_SOP_INSTANCE_UID]
+            return (sop_class, sop_instance) if complete else None
         if explicit:
-            vr = bytes(buf[pos + 4:pos + 6])
-            if vr not in _EXPLICIT_CODES:
-                break
+            group, element, vr, length = short.unpack_from(buf, pos)
+            header = 8
             if vr in _LONG_CODES:
                 if end - pos < 12:
-                    return None if not complete else _decoded_uids(buf, start, end, little,
-                                                                   explicit, complete)
-                header, length = 12, int.from_bytes(buf[pos + 8:pos + 12], order)
-            else:
-                header, length = 8, int.from_bytes(buf[pos + 6:pos + 8], order)
+                    break  # (the decoder says what is cut short, or None)
+                header, length = 12, long_length.unpack_from(buf, pos + 8)[0]
+            elif vr not in _EXPLICIT_CODES:
+                if (group << 16 | element) > _SOP_INSTANCE_UID:
+                    return sop_class, sop_instance
+                break
         else:
-            header, length = 8, int.from_bytes(buf[pos + 4:pos + 8], order)
+            group, element, length = implicit.unpack_from(buf, pos)
+            header = 8
+        tag = group << 16 | element
+        if tag > _SOP_INSTANCE_UID:  # PS3.5 7.1: ascending tag order, so both are behind
+            return sop_class, sop_instance
         if length == 0xFFFFFFFF:  # a sequence to walk: the decoder's job
             break
-        if pos + header + length > end:
+        value_end = pos + header + length
+        if value_end > end:
             if not complete:
                 return None
             break  # a lying length: the decoder says where and what
-        if tag in found:
-            found[tag] = bytes(buf[pos + header:pos + header + length]).decode("latin-1") \
-                .rstrip("\0 ")
-        pos += header + length
+        if tag == _SOP_CLASS_UID:
+            sop_class = bytes(buf[pos + header:value_end]).decode("latin-1").rstrip("\0 ")
+        elif tag == _SOP_INSTANCE_UID:
+            sop_instance = bytes(buf[pos + header:value_end]).decode("latin-1").rstrip("\0 ")
+        pos = value_end
     return _decoded_uids(buf, start, end, little, explicit, complete)
 
 
