@@ -96,22 +96,26 @@ def run_store(args: argparse.Namespace) -> int:
     if not files:
         print("dicomcore store: no files to send", file=sys.stderr)
         return 1
+    from contextlib import closing
+
     from ..ae.storeplan import store_files
 
     ae = _entity(args)
     sent = failed = 0
-    # As many associations as the files' (SOP class, syntax) contexts need, 128 a piece.
-    stored = store_files(ae, args.host, args.port, files, ae_title=args.aec,
-                         tls=tls_context(args, server=False), window=args.window)
-    for number, (path, status) in enumerate(stored, 1):
-        if isinstance(status, (DicomError, OSError)):  # a bad or missing file: go on
+    # As many associations as the files' (SOP class, syntax) contexts need, 128 a piece;
+    # closing() ends the one in use if the loop stops early.
+    with closing(store_files(ae, args.host, args.port, files, ae_title=args.aec,
+                             tls=tls_context(args, server=False), window=args.window)
+                 ) as stored:
+        for number, (path, status) in enumerate(stored, 1):
+            if isinstance(status, (DicomError, OSError)):  # a bad or missing file: go on
+                print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
+                failed += 1
+                continue
+            ok = status.category in ("Success", "Warning")
+            sent += ok
+            failed += not ok
             print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
-            failed += 1
-            continue
-        ok = status.category in ("Success", "Warning")
-        sent += ok
-        failed += not ok
-        print(f"[{number}/{len(files)}] {path}: {status}", file=sys.stderr)
     print(f"sent {sent} of {len(files)} file(s), {failed} failed")
     return 0 if failed == 0 else 1
 
