@@ -396,15 +396,19 @@ def _sop_uids(buf: Any, start: int, ts: TransferSyntax, complete: bool,
     inflated = bytearray()
     want = 2048
     while True:
+        asked = max(want - len(inflated), 1)
         try:
-            inflated += engine.decompress(pending, max(want - len(inflated), 1))
+            piece = engine.decompress(pending, asked)
         except zlib.error as exc:
             raise DecodeError(f"deflated dataset is corrupt: {exc}", offset=start) from None
+        inflated += piece
         if len(inflated) > limit:
             raise LimitError(f"deflated dataset inflates past the limit of {limit} bytes "
                              "(raise inflate_limit to read it)")
         pending = engine.unconsumed_tail
-        ended = engine.eof or not pending  # all the input in hand is inflated
+        # All the input in hand inflated (zlib may still hold output when it filled
+        # exactly what was asked: one more round with no input drains it).
+        ended = engine.eof or (not pending and len(piece) < asked)
         found = _sop_uids_in(bytes(inflated), 0, len(inflated), True, True,
                              engine.eof or (ended and complete))
         if found is not None or ended:

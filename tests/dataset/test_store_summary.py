@@ -209,3 +209,21 @@ def test_corrupt_deflate_stream_is_a_decode_error():
     data[pos:pos + 8] = b"\xff" * 8
     with pytest.raises(DecodeError, match="deflated dataset is corrupt"):
         part10.store_summary(bytes(data), complete=True)
+
+
+def test_deflated_uids_behind_a_large_early_element():
+    """The UIDs after 100 KB of other data: inflated in growing steps until found; a
+    head cut before them is declined, never answered wrong."""
+    import random
+
+    ds = _rtstruct_like()
+    ds.add(0x00070010, "LO", "EARLY")
+    ds.add(0x00071000, "OB", random.Random(1).randbytes(100_000))  # does not compress
+    data = _file(ds, ts.DEFLATED_EXPLICIT_VR_LE)
+    expected = (ds.SOPClassUID, ds.SOPInstanceUID)
+    summary = part10.store_summary(data, complete=True)
+    assert (summary.sop_class, summary.sop_instance) == expected
+    for cut in (1 << 12, 1 << 16, len(data) - 10):
+        got = part10.store_summary(data[:cut], complete=False)
+        assert got is None or (got.sop_class, got.sop_instance) == expected
+    assert part10.store_summary(data[:1 << 16], complete=False) is None
