@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
 
 from ..dataset import Dataset
 from ..dataset import transfer_syntax as _ts
-from ..dataset.part10 import _read_header, meta_summary, read
+from ..dataset.part10 import StoreSummary, read, store_summary
 from ..dataset.uid import UID
 from ..dimse import (CEchoRQ, CStoreRQ, MEDIUM, Message, MessageReceived, NActionRQ,
                      NCreateRQ, NDeleteRQ, NEventReportRQ, NGetRQ, NSetRQ, Status)
@@ -38,6 +38,8 @@ log = logging.getLogger("dicomcore.ae")
 
 VERIFICATION = "1.2.840.10008.1.1"
 _BLOCK = 1 << 20
+_HEAD = 1 << 16  # read first: the File Meta and the data set's SOP UIDs lie within
+log = logging.getLogger(__name__)
 # Requests kept in flight by ``store_all`` when the acceptor allowed any number (0).
 UNLIMITED_WINDOW = 16
 StoreSource = Union[str, os.PathLike, BinaryIO, Dataset]
@@ -178,33 +180,31 @@ class Association(QueryRetrieveMixin):
         return source, Status(response.status, "storage")
 
     def _prepare_store(self, source: StoreSource) -> tuple[str, str, int, Any]:
+        """(SOP class, SOP instance, context, data) of one C-STORE.
+
+        The UIDs are the data set's (0008,0016)/(0008,0018), read from the element
+        headers near its start (``store_summary``), not the File Meta's: a stale
+        Media Storage SOP Instance UID is common, and an SCP checks the request
+        against the data set (DCMTK storescp answers A900 otherwise).  Files with
+        no usable meta (none, or without (0002,0002)) are sent the same way, in the
+        syntax sniffed from the data set, as storescu does.
+        """
         if isinstance(source, Dataset):
             return self._prepare_dataset(source, source.transfer_syntax)
         handle, close = _open(source)
         try:
             start = handle.tell()
-            head = handle.read(1 << 16)
-            summary = meta_summary(head)
-            if summary is not None:  # the usual file: its meta read from the headers
-                sop_class, sop_instance, uid, pos = summary
-                ts = _ts.get(uid)
-            else:
-                _preamble, meta, pos, ts = _read_header(head, 64)
-                sop_class = str(meta.get(0x00020002) or "")
-                sop_instance = str(meta.get(0x00020003) or "")
+            head, whole, summary = _summarise(handle)
+            sop_class, sop_instance = sop_uids_to_send(summary, _name(source))
         except DicomError:
             if close:
                 handle.close()
             raise
-        if not sop_class or not sop_instance:  # a bare dataset: decode it
-            if close:
-                handle.close()
-            ds = read(source) if not hasattr(source, "read") else read(io.BytesIO(head))
-            return self._prepare_dataset(ds, ds.transfer_syntax)
-        context_id = self.find_context(sop_class, ts.uid)
+        ts, pos = summary.transfer_syntax, summary.start
+        context_id = self.find_context(sop_class, ts.uid) if summary.as_declared else None
         if context_id is not None:
-            if len(head) < 1 << 16 and not handle.read(1):  # the whole file is in hand
-                if close:
+            if whole and not handle.read(1):
+                if close:  # the whole file is in hand
                     handle.close()
                 body = head[pos:] + (b"\0" if (len(head) - pos) & 1 else b"")
                 return sop_class, sop_instance, context_id, body
@@ -213,9 +213,18 @@ class Association(QueryRetrieveMixin):
                 return sop_class, sop_instance, context_id, body
             handle.seek(start + pos)
             return sop_class, sop_instance, context_id, _blocks(handle, close)
-        if close:
+        # Not accepted in its own syntax, or not encoded as it declares: decoded, then
+        # encoded in an accepted syntax by _prepare_dataset.
+        if isinstance(source, (str, os.PathLike)):
             handle.close()
-        ds = read(source)
+            ds = read(source)
+        else:
+            if handle.seekable():
+                handle.seek(start)
+                rest = handle.read()
+            else:
+                rest = head + handle.read()
+            ds = read(io.BytesIO(rest))
         return self._prepare_dataset(ds, ts)
 
     def _prepare_dataset(self, ds: Dataset, ts: Optional[_ts.TransferSyntax]
@@ -387,6 +396,54 @@ class Association(QueryRetrieveMixin):
             self.release()
         else:
             self.abort()
+
+
+def sop_uids_to_send(summary: StoreSummary, name: str, *, warn: bool = True
+                     ) -> tuple[str, str]:
+    """The Affected SOP Class and Instance UIDs of a C-STORE of a summarised file.
+
+    PS3.7 9.1.1.1.3-4: they specify the SOP Class and the SOP Instance to be stored,
+    which is the data set (an SCP checks them against it: PS3.4 B.2.3, A9xx); the
+    File Meta's (0002,0002)/(0002,0003) only describe it (PS3.10 Table 7.1-1) and go
+    stale when a data set is edited.  So the data set's are sent, and where the meta
+    says otherwise a warning (``warn``) names the file and both UIDs.  A data set
+    without them is refused, as storescu does ("No SOP Class or Instance UID")."""
+    sop_class, sop_instance = summary.sop_class, summary.sop_instance
+    if not sop_class or not sop_instance:
+        missing = " and ".join(text for text, uid in (
+            ("SOP Class UID (0008,0016)", sop_class),
+            ("SOP Instance UID (0008,0018)", sop_instance)) if not uid)
+        raise DicomError(f"no {missing} in the data set: not a storable instance")
+    for what, meta, ours in (("Class", summary.meta_class, sop_class),
+                             ("Instance", summary.meta_instance, sop_instance)):
+        if warn and meta and meta != ours:
+            log.warning("%s: Media Storage SOP %s UID %s in the File Meta differs from "
+                        "SOP %s UID %s in the data set; sending the data set's", name, what,
+                        meta, what, ours)
+    return sop_class, sop_instance
+
+
+def _summarise(handle: BinaryIO) -> tuple[bytes, bool, StoreSummary]:
+    """Read a file's head until its ``store_summary`` is known (64 KiB almost always;
+    more, doubling, when the meta or the UIDs lie further): (head, whole file, summary)."""
+    head = handle.read(_HEAD)
+    if not isinstance(head, bytes):
+        raise TypeError("store() needs a path, a binary file or a Dataset")
+    whole = len(head) < _HEAD
+    while True:
+        summary = store_summary(head, complete=whole)
+        if summary is not None:
+            return head, whole, summary
+        more = handle.read(len(head))
+        whole = len(more) < len(head)
+        head += more
+
+
+def _name(source: Any) -> str:
+    """How a store source is named in messages: its path, else the file's name."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return str(getattr(source, "name", None) or "<file object>")
 
 
 def _open(source: Any) -> tuple[BinaryIO, bool]:

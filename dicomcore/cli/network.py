@@ -92,32 +92,6 @@ def _files(paths: list[str], recursive: bool) -> Iterator[str]:
             yield path
 
 
-def _contexts_for(files: list[str]) -> list[tuple[str, list[str]]]:
-    """Each file's SOP class in its own syntax first, then the uncompressed ones."""
-    from ..dataset.part10 import _read_header
-    from ..errors import DicomError
-    from ..ae.entity import UNCOMPRESSED
-
-    wanted: dict[str, list[str]] = {}
-    for path in files:
-        try:
-            with open(path, "rb") as f:
-                _, meta, _, ts = _read_header(f.read(1 << 16), 64)
-        except (OSError, DicomError):
-            continue
-        sop_class = str(meta.get(0x00020002) or "")
-        if sop_class:
-            syntaxes = wanted.setdefault(sop_class, [])
-            if ts.uid not in syntaxes:
-                syntaxes.append(ts.uid)
-    contexts = []
-    for sop_class, syntaxes in wanted.items():
-        for ts in syntaxes:  # one context per stored syntax, so each is judged alone
-            contexts.append((sop_class, [ts]))
-        contexts.append((sop_class, [t for t in UNCOMPRESSED]))
-    return contexts[:128]
-
-
 def run_store(args: argparse.Namespace) -> int:
     setup_logging(args)
     from ..errors import DicomError
@@ -126,13 +100,18 @@ def run_store(args: argparse.Namespace) -> int:
     if not files:
         print("dicomcore store: no files to send", file=sys.stderr)
         return 1
+    from contextlib import closing
+
+    from ..ae.storeplan import store_files
+
     ae = _entity(args)
     progress = Progress("sent", len(files))
-    window = max(args.window, 1)
-    with ae.associate(args.host, args.port, ae_title=args.aec, contexts=_contexts_for(files),
-                      tls=tls_context(args, server=False),
-                      max_operations=(window, 1) if window > 1 else None) as assoc:
-        for number, (path, status) in enumerate(assoc.store_all(files), 1):
+    # As many associations as the files' (SOP class, syntax) contexts need, 128 a piece;
+    # closing() ends the one in use if the loop stops early.
+    with closing(store_files(ae, args.host, args.port, files, ae_title=args.aec,
+                             tls=tls_context(args, server=False), window=args.window)
+                 ) as stored:
+        for number, (path, status) in enumerate(stored, 1):
             # a bad or missing file (DicomError, OSError): reported, the rest go on
             ok = not isinstance(status, (DicomError, OSError)) and \
                 status.category in ("Success", "Warning")
