@@ -39,7 +39,6 @@ log = logging.getLogger("dicomcore.ae")
 VERIFICATION = "1.2.840.10008.1.1"
 _BLOCK = 1 << 20
 _HEAD = 1 << 16  # read first: the File Meta and the data set's SOP UIDs lie within
-log = logging.getLogger(__name__)
 # Requests kept in flight by ``store_all`` when the acceptor allowed any number (0).
 UNLIMITED_WINDOW = 16
 StoreSource = Union[str, os.PathLike, BinaryIO, Dataset]
