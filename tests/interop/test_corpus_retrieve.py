@@ -86,6 +86,10 @@ def account(paths: list[Path]) -> tuple[dict[str, tuple[Path, str]], dict[Path, 
         sop_instance = str(ds.get(0x00080018) or "") if ds is not None else ""
         if not sop_class or not sop_instance:
             reasons[path] = "no SOP Class or SOP Instance UID in its data set"
+        elif _read_as_un(ds, 0x00080016) or _read_as_un(ds, 0x00080018):
+            # dicomcore reads them with the dictionary's VR (issue #12 point 8); storescu
+            # finds no UIDs in UN elements and does not send the file
+            reasons[path] = "no SOP Class or SOP Instance UID in its data set: UN"
         elif sop_class not in _STORAGE:
             reasons[path] = f"SOP class {sop_class} is not a storage class"
         elif not str(ds.get(0x0020000D) or ""):
@@ -95,6 +99,11 @@ def account(paths: list[Path]) -> tuple[dict[str, tuple[Path, str]], dict[Path, 
                 reasons[last[sop_instance][0]] = "superseded: a later file has its UID"
             last[sop_instance] = (path, _syntax(ds))
     return last, reasons
+
+
+def _read_as_un(ds, tag: int) -> bool:
+    read = ds[tag].as_read()
+    return read is not None and read[0] == "UN"
 
 
 def storescu_profile(paths: list[Path], folder: Path) -> Path:
