@@ -75,6 +75,6 @@ def format_bytes(count: float) -> str:
         return f"{int(count)} bytes"
     for unit in ("kB", "MB", "GB", "TB"):
         count /= 1000
-        if count < 1000 or unit == "TB":
+        if round(count, 1) < 1000 or unit == "TB":  # 999.96 kB shows as 1.0 MB
             return f"{count:.1f} {unit}"
     raise AssertionError("unreachable")

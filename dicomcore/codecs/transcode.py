@@ -37,6 +37,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..dataset import transfer_syntax as _ts
+from ..dataset import part10
 from ..dataset.dataset import Dataset
 from ..dataset.element import DataElement
 from ..dataset.tag import PIXEL_DATA
@@ -123,14 +124,9 @@ def converts(source: Any, target: Any) -> bool:
 
 
 def source_syntax(ds: Dataset) -> TransferSyntax:
-    """The syntax ``ds`` is in: its File Meta Information's, else the one it was read in."""
-    meta_uid = ds.file_meta.get(_TS_UID) if ds.file_meta is not None else None
-    if meta_uid:
-        try:
-            return _ts.get(str(meta_uid))
-        except DicomError:
-            pass
-    return ds.transfer_syntax or _ts.EXPLICIT_VR_LE
+    """The syntax ``ds`` is in: its File Meta Information's, else the one it was read in,
+    else (made in memory) Explicit VR Little Endian."""
+    return part10.source_syntax(ds) or _ts.EXPLICIT_VR_LE
 
 
 def frame_geometry(ds: Dataset) -> tuple[int, int, int, int, int, bool]:

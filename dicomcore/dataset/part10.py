@@ -940,7 +940,7 @@ def _check_pixel_encoding(ds: Dataset, ts: TransferSyntax) -> Dataset:
         return ds
     encapsulated = bool(ds._elems[PIXEL_DATA].undefined_length)
     if encapsulated and ts.encapsulated:
-        source = _source_ts(ds)
+        source = source_syntax(ds)
         # Fragments of unknown origin are taken to be in the syntax asked for, as before.
         if source is None or not source.encapsulated or source.uid == ts.uid:
             return ds
@@ -959,7 +959,9 @@ def _encode_pixels(ds: Dataset, ts: TransferSyntax) -> Dataset:
         raise EncodeError(f"writing {ts.name or ts.uid}: {exc}") from None
 
 
-def _source_ts(ds: Dataset) -> Optional[TransferSyntax]:
+def source_syntax(ds: Dataset) -> Optional[TransferSyntax]:
+    """The syntax ``ds`` is in: its File Meta Information's, else the one it was read in
+    (None for a data set made in memory)."""
     meta_uid = ds.file_meta.get(_TS_UID) if ds.file_meta is not None else None
     if meta_uid:
         try:

@@ -323,19 +323,22 @@ def test_get_and_move_progress_summaries(tmp_path):
 def test_an_association_refused_for_the_limit_has_its_line(tmp_path):
     port, log = free_port(), tmp_path / "scp.log"
     with listening(dicomcore_cmd("storescp", port, "--out", tmp_path / "o", "--host", HOST,
-                                 "--max-associations", "1"), port, log, env=cli_env()):
+                                 "--max-associations", "1", "-v"), port, log, env=cli_env()):
+        # listening() probed the port: that connection holds the one place until its end
+        # is seen (-v says so), which on a loaded machine may be after HOLDER arrives
+        assert wait_for_lines(log, "closed before an A-ASSOCIATE-RQ")
         ae = dicomcore.ApplicationEntity("HOLDER", acse_timeout=10, dimse_timeout=10)
         with ae.associate(HOST, port) as held:  # the one allowed, held open
             assert held.echo() == 0
             refused = run([dcmtk("echoscu"), "-aet", "LATECOMER", HOST, port])
             assert refused.returncode != 0
-            [line] = wait_for_lines(log, "LATECOMER")
-        wait_for_lines(log, "HOLDER")
+            [line] = wait_for_lines(log, r"association 127\.0\.0\.1:\d+ LATECOMER")
+        wait_for_lines(log, r"association 127\.0\.0\.1:\d+ HOLDER")
     assert re.fullmatch(rf"{_WHEN} association 127\.0\.0\.1:\d+ LATECOMER -> ANY-SCP: 0 of 1 "
                         r"context\(s\) accepted; rejected: 1 association\(s\) already active "
                         r"\(local limit exceeded\); 0 instance\(s\), 0 bytes; \d+\.\d\d s",
                         line), line
-    [held_line] = wait_for_lines(log, "HOLDER")
+    [held_line] = wait_for_lines(log, r"association 127\.0\.0\.1:\d+ HOLDER")
     assert "; released; " in held_line and "C-ECHO 1" in held_line
 
 
