@@ -108,6 +108,10 @@ class UpperLayer:
         self._buffer = ReceiveBuffer(limits)
         self._events: list[Any] = []
         self._out: list[bytes | memoryview] = []
+        # (PDU, its chunks) as ``send`` checked them: sent as they are, not encoded again
+        # (an A-ASSOCIATE-RQ of 128 contexts x 40 syntaxes costs milliseconds to encode);
+        # an A-ASSOCIATE-RQ is kept until the transport connects (AE-1, then AE-2)
+        self._encoded: tuple[PDU, list] | None = None
         self._artim: float | None = None
         self._now = 0.0
         self.value_sink: ValueSink | None = None
@@ -256,7 +260,12 @@ class UpperLayer:
 
     # ------------------------------------------------------------ for the actions
     def send_pdu(self, pdu: PDU) -> None:
-        self._out += pdu.encode_chunks()
+        prepared = self._encoded
+        if prepared is not None and prepared[0] is pdu:  # an A-ASSOCIATE-RQ waits for AE-2
+            self._out += prepared[1]
+            self._encoded = None
+        else:
+            self._out += pdu.encode_chunks()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("sent %s\n%s", pdu.title, format_lines(pdu.describe()))
         if isinstance(pdu, (AAssociateRQ, AAssociateAC)):
@@ -421,8 +430,8 @@ class UpperLayer:
             pdu = response_to_pdu(primitive, self.indication)
         elif event == "Evt9":
             pdu = self._pdata(primitive)
-        if pdu is not None:
-            pdu.encode_chunks()  # raises EncodeError for bad titles, ids, lengths
+        if pdu is not None:  # raises EncodeError for bad titles, ids, lengths
+            self._encoded = (pdu, pdu.encode_chunks())
         return pdu
 
     def _pdata(self, primitive: PDataRequest) -> PDataTF:

@@ -205,3 +205,25 @@ def test_logging_shows_transitions_and_decoded_pdus(caplog):
     assert "Sta6 --Evt10/DT-2--> Sta6" in text
     assert "Sta2 --Evt6/AE-6--> Sta3" in text
     assert "Called-AE-title: ANY-SCP" in text and "Presentation-context-ID: 1" in text
+
+
+def test_each_pdu_is_encoded_once(monkeypatch):
+    """``send`` encodes a PDU to check it (errors before any change) and the bytes it
+    checked are the ones sent: an A-ASSOCIATE-RQ is not encoded again when the transport
+    connects (AE-2), nor a response or P-DATA when it goes out."""
+    from dicomcore.pdu import pdus
+
+    counted: dict[str, int] = {}
+    original = pdus.PDU.encode_chunks
+
+    def counting(self):
+        counted[type(self).__name__] = counted.get(type(self).__name__, 0) + 1
+        return original(self)
+
+    monkeypatch.setattr(pdus.PDU, "encode_chunks", counting)
+    pair = Pair()
+    pair.associate()
+    pair.req.send(pdata(300), pair.tick())
+    pair.pump()
+    assert counted == {"AAssociateRQ": 1, "AAssociateAC": 1, "PDataTF": 1}
+    assert len(pair.acc_events) == 2  # the association, then the P-DATA, as before
