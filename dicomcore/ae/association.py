@@ -18,7 +18,8 @@ from typing import Any, BinaryIO, Iterable, Iterator, Optional, Union
 
 from ..dataset import Dataset
 from ..dataset import transfer_syntax as _ts
-from ..dataset.part10 import StoreSummary, read, store_summary
+from ..dataset.file_summary import StoreSummary, store_summary
+from ..dataset.part10 import read
 from ..dataset.uid import UID
 from ..dimse import (CEchoRQ, CStoreRQ, MEDIUM, Message, MessageReceived, NActionRQ,
                      NCreateRQ, NDeleteRQ, NEventReportRQ, NGetRQ, NSetRQ, Status)

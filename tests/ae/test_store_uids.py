@@ -16,7 +16,7 @@ import pytest
 
 import dicomcore
 from dicomcore import Dataset
-from dicomcore.dataset import part10
+from dicomcore.dataset import file_summary, part10
 from dicomcore.dataset.encode import encode_dataset_bytes
 from dicomcore.errors import DicomError
 
@@ -199,7 +199,7 @@ def test_data_set_not_in_its_declared_syntax_is_encoded_again(scp, out, tmp_path
         with _associate(scp, [(CT, [EXPLICIT])]) as assoc:
             assert assoc.store(path) == 0
     [written] = dicom_files(out)
-    summary = part10.store_summary(written.read_bytes(), complete=True)
+    summary = file_summary.store_summary(written.read_bytes(), complete=True)
     assert summary.as_declared and summary.transfer_syntax.uid == EXPLICIT
     got = _stored(out)
     assert got.SOPInstanceUID == ds.SOPInstanceUID and got.PatientName == ds.PatientName

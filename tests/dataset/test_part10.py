@@ -12,7 +12,7 @@ import pytest
 
 import dicomcore
 from dicomcore import Dataset
-from dicomcore.dataset import part10
+from dicomcore.dataset import file_summary, part10
 from dicomcore.dataset import transfer_syntax as ts
 from dicomcore.dataset.encode import encode_dataset_bytes
 from dicomcore.dataset.uid import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
@@ -390,10 +390,10 @@ def test_meta_summary_agrees_with_the_full_header_read(sop_class, sop_instance, 
     dicomcore.write(buf, ds, transfer_syntax=syntax)
     head = buf.getvalue()
     _, meta, pos, ts = part10._read_header(head, 64)
-    assert part10.meta_summary(head) == (str(meta.get(0x00020002)), str(meta.get(0x00020003)),
+    assert file_summary.meta_summary(head) == (str(meta.get(0x00020002)), str(meta.get(0x00020003)),
                                          ts.uid, pos) == (sop_class, sop_instance, syntax, pos)
     for cut in range(0, pos + 8):  # a head cut anywhere before the data set: never wrong
-        assert part10.meta_summary(head[:cut]) in (None, (sop_class, sop_instance, syntax, pos))
+        assert file_summary.meta_summary(head[:cut]) in (None, (sop_class, sop_instance, syntax, pos))
 
 
 def test_meta_summary_leaves_the_unusual_to_the_full_read():
@@ -402,8 +402,8 @@ def test_meta_summary_leaves_the_unusual_to_the_full_read():
     buf = io.BytesIO()
     dicomcore.write(buf, ds)
     head = buf.getvalue()
-    assert part10.meta_summary(head[128:]) is None              # no preamble
-    assert part10.meta_summary(head[:128] + b"XXXX" + head[132:]) is None  # no DICM
+    assert file_summary.meta_summary(head[128:]) is None              # no preamble
+    assert file_summary.meta_summary(head[:128] + b"XXXX" + head[132:]) is None  # no DICM
     broken = bytearray(head)
     broken[136:138] = b"ZZ"                                      # not a VR
-    assert part10.meta_summary(bytes(broken)) is None
+    assert file_summary.meta_summary(bytes(broken)) is None

@@ -1,4 +1,4 @@
-"""``part10.store_summary`` / ``sop_uids``: the SOP Class and Instance UIDs a C-STORE
+"""``file_summary.store_summary`` / ``sop_uids``: the SOP Class and Instance UIDs a C-STORE
 sends, read from the first element headers of the data set, held equal to the general
 decoder over generated datasets in every native syntax; files without a usable meta;
 stale meta headers; bad input.
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import dicomcore
 from dicomcore import Dataset
-from dicomcore.dataset import part10
+from dicomcore.dataset import file_summary, part10
 from dicomcore.dataset import transfer_syntax as ts
 from dicomcore.dataset.encode import encode_dataset_bytes
 from dicomcore.errors import DecodeError, TruncatedError
@@ -96,10 +96,10 @@ def test_fast_walk_equals_the_general_decoder(syntax, ds):
         # a bare dataset is sniffed by read(): only native ones, and an empty one is no file
         if not syntax.deflated and body:
             assert _general(body, syntax) == expected
-        assert part10.sop_uids(body, 0, syntax) == expected
+        assert file_summary.sop_uids(body, 0, syntax) == expected
         for cut in sorted({0, 1, 7, 8, 12, 40, 100, len(body) // 2, len(body) - 1}):
             if 0 <= cut < len(body):
-                got = part10.sop_uids(body[:cut], 0, syntax, complete=False)
+                got = file_summary.sop_uids(body[:cut], 0, syntax, complete=False)
                 assert got in (None, expected), cut
 
 
@@ -119,7 +119,7 @@ def test_summary_of_part10_files_equals_full_read(syntax, ds, stale):
             data[part10._read_header(data, 64)[2]:]
     _, meta, pos, syntax_read = part10._read_header(data, 64)
     back = dicomcore.read(io.BytesIO(data))
-    summary = part10.store_summary(data, complete=True)
+    summary = file_summary.store_summary(data, complete=True)
     assert summary == (*_uids(back), syntax_read, pos,
                        str(meta.get(0x00020002)), str(meta.get(0x00020003)), True)
     assert (summary.meta_instance != summary.sop_instance) == stale
@@ -133,7 +133,7 @@ def test_deflated_summary_needs_only_the_start():
     ds.add(0x7FE00010, "OB", bytes(range(256)) * 16384)  # 4 MiB
     data = _file(ds, ts.DEFLATED_EXPLICIT_VR_LE)
     head = data[:1024]
-    summary = part10.store_summary(head, complete=False)
+    summary = file_summary.store_summary(head, complete=False)
     assert summary is not None
     assert (summary.sop_class, summary.sop_instance) == ("1.2.840.10008.5.1.4.1.1.7",
                                                          "1.2.3.4.5")
@@ -160,7 +160,7 @@ def test_no_meta_at_all(little, explicit, syntax):
     """A bare data set (pydicom's rtstruct.dcm is one): the syntax is sniffed and the
     UIDs read from it; no meta UIDs."""
     ds = _rtstruct_like()
-    summary = part10.store_summary(_bare(ds, little, explicit), complete=True)
+    summary = file_summary.store_summary(_bare(ds, little, explicit), complete=True)
     assert summary == (ds.SOPClassUID, ds.SOPInstanceUID, syntax, 0, "", "", True)
 
 
@@ -174,7 +174,7 @@ def test_meta_without_media_storage_uids():
     head = (bytes(128) + b"DICM" + struct.pack("<HH2sHI", 2, 0, b"UL", 4, len(meta_bytes))
             + meta_bytes)
     data = head + _bare(ds)
-    summary = part10.store_summary(data, complete=True)
+    summary = file_summary.store_summary(data, complete=True)
     assert summary == (ds.SOPClassUID, ds.SOPInstanceUID, ts.IMPLICIT_VR_LE, len(head), "",
                        "", True)
 
@@ -187,10 +187,10 @@ def test_data_set_not_in_its_declared_syntax_is_flagged():
     pos = part10._read_header(good, 64)[2]
     data = good[:pos] + _bare(ds, True, False)
     with pytest.warns(Warning, match="implicit"):
-        summary = part10.store_summary(data, complete=True)
+        summary = file_summary.store_summary(data, complete=True)
     assert (summary.sop_class, summary.sop_instance) == (ds.SOPClassUID, ds.SOPInstanceUID)
     assert summary.as_declared is False
-    assert part10.store_summary(good, complete=True).as_declared is True
+    assert file_summary.store_summary(good, complete=True).as_declared is True
 
 
 def test_lying_length_before_the_uids_names_offset_and_tag():
@@ -198,9 +198,9 @@ def test_lying_length_before_the_uids_names_offset_and_tag():
     data = bytearray(_bare(ds))
     data[4:8] = (1 << 20).to_bytes(4, "little")  # (0008,0005) claims a megabyte
     with pytest.raises(TruncatedError) as info:
-        part10.sop_uids(bytes(data), 0, ts.IMPLICIT_VR_LE)
+        file_summary.sop_uids(bytes(data), 0, ts.IMPLICIT_VR_LE)
     assert "(0008,0005)" in str(info.value) and "offset" in str(info.value)
-    assert part10.sop_uids(bytes(data), 0, ts.IMPLICIT_VR_LE, complete=False) is None
+    assert file_summary.sop_uids(bytes(data), 0, ts.IMPLICIT_VR_LE, complete=False) is None
 
 
 def test_corrupt_deflate_stream_is_a_decode_error():
@@ -209,7 +209,7 @@ def test_corrupt_deflate_stream_is_a_decode_error():
     pos = part10._read_header(bytes(data), 64)[2]
     data[pos:pos + 8] = b"\xff" * 8
     with pytest.raises(DecodeError, match="deflated dataset is corrupt"):
-        part10.store_summary(bytes(data), complete=True)
+        file_summary.store_summary(bytes(data), complete=True)
 
 
 def test_deflated_uids_behind_a_large_early_element():
@@ -222,9 +222,9 @@ def test_deflated_uids_behind_a_large_early_element():
     ds.add(0x00071000, "OB", random.Random(1).randbytes(100_000))  # does not compress
     data = _file(ds, ts.DEFLATED_EXPLICIT_VR_LE)
     expected = (ds.SOPClassUID, ds.SOPInstanceUID)
-    summary = part10.store_summary(data, complete=True)
+    summary = file_summary.store_summary(data, complete=True)
     assert (summary.sop_class, summary.sop_instance) == expected
     for cut in (1 << 12, 1 << 16, len(data) - 10):
-        got = part10.store_summary(data[:cut], complete=False)
+        got = file_summary.store_summary(data[:cut], complete=False)
         assert got is None or (got.sop_class, got.sop_instance) == expected
-    assert part10.store_summary(data[:1 << 16], complete=False) is None
+    assert file_summary.store_summary(data[:1 << 16], complete=False) is None
