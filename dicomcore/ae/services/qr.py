@@ -32,9 +32,10 @@ Rules:
   of the class can go, else its first in which some can, else its first.
 * Pending responses carry the sub-operation counts; the final one carries the
   Failed SOP Instance UID List (0008,0058) when any failed (C.4.2.1.4.3).  The
-  final status: Success, or Warning B000 with the counts once any sub-operation
-  failed or warned; A702 only when no sub-operation could be attempted at all
-  (the C-MOVE destination cannot be reached).
+  final status (PS3.4 C.4.2.3.1, C.4.3.3.1): Success; Warning B000 with the counts
+  once some failed or warned; when none succeeded, a Failure with the counts, C002
+  "Unable to process" (each was attempted and failed alone), or A702 when no
+  sub-operation could be attempted at all (the C-MOVE destination cannot be reached).
 * A C-CANCEL-RQ for the operation in progress is looked for before each batch of
   C-FIND responses (so at most ``FIND_BATCH`` more follow it), between C-MOVE
   sub-operations and while the C-GET requestor stores each instance; the
