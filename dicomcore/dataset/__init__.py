@@ -4,7 +4,8 @@ It imports nothing of dicomcore outside itself (and ``dicomcore.errors``).
 """
 from .dataset import Dataset, PrivateBlock
 from .element import DataElement
-from .part10 import dcmread, dcmwrite, read, write
+from .part10 import read, write
+from .pydicom_api import dcmread, dcmwrite
 from .tag import Tag
 from .valuerep import DS, IS, PersonName
 

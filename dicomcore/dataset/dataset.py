@@ -421,7 +421,7 @@ class Dataset:
 
     def save_as(self, filename: Any, /, **kw: Any) -> None:
         """Write a Part 10 file, pydicom's keywords taken: ``dicomcore.dcmwrite``."""
-        from .part10 import dcmwrite
+        from .pydicom_api import dcmwrite
 
         dcmwrite(filename, self, **kw)
 

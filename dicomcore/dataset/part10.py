@@ -30,6 +30,7 @@ from .deflate import _STEP, DEFAULT_INFLATE_LIMIT, _chunks, deflate_chunks, infl
 from .element import RawElement
 from .encode import encode_dataset
 from .tag import PIXEL_DATA
+from .sniff import not_dicom, sniff_transfer_syntax  # noqa: F401  (sniff_ re-exported)
 from .transfer_syntax import TransferSyntax
 from .uid import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 
@@ -88,63 +89,6 @@ def read(source: PathOrFile, *, stop_before_pixels: bool = False,
         return ds
     return _read_file(source, None, stop_before_pixels, defer_size, max_depth, inflate_limit,
                       partial)
-
-
-# pydicom's defer_size units (pydicom.misc.size_in_bytes): "512 KB", "2 MiB".
-_SIZE_UNITS = {"kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1 << 10, "mib": 1 << 20,
-               "gib": 1 << 30}
-
-
-def dcmread(fp: PathOrFile, defer_size: Union[int, float, str, None] = None,
-            stop_before_pixels: bool = False, force: bool = False,
-            specific_tags: Any = None) -> Dataset:
-    """pydicom's spelling of :func:`read`, its arguments in pydicom's order.
-
-    ``defer_size`` may be text as in pydicom ("512 KB", "2 MiB").  ``force``
-    changes nothing: dicomcore reads a bare dataset (no preamble or File Meta
-    Information) in any case, as pydicom does only with ``force=True``.
-    """
-    if specific_tags is not None:
-        raise TypeError("dicomcore.dcmread has no specific_tags: read the file "
-                        "(defer_size=n leaves long values in it) and take the elements needed")
-    return read(fp, stop_before_pixels=stop_before_pixels,
-                defer_size=_size_in_bytes(defer_size))
-
-
-def dcmwrite(filename: PathOrFile, dataset: Dataset, /, *, transfer_syntax: Any = None,
-             implicit_vr: Optional[bool] = None, little_endian: Optional[bool] = None,
-             enforce_file_format: bool = True, overwrite: bool = True) -> None:
-    """pydicom's spelling of :func:`write` (also ``ds.save_as(filename, ...)``).
-
-    ``implicit_vr``/``little_endian`` pick one of the three native syntaxes when no
-    ``transfer_syntax`` is given.  dicomcore always writes the DICOM File Format
-    (PS3.10 7: preamble, DICM, a fresh File Meta Information), which is what
-    pydicom's ``enforce_file_format=True`` does, so that keyword changes nothing.
-    """
-    if transfer_syntax is None and (implicit_vr is not None or little_endian is not None):
-        little = True if little_endian is None else little_endian
-        if implicit_vr and not little:  # PS3.5 A: implicit VR is little endian only
-            raise ValueError("no transfer syntax is implicit VR big endian")
-        transfer_syntax = _ts.IMPLICIT_VR_LE if implicit_vr else (
-            _ts.EXPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE)
-    if not overwrite and isinstance(filename, (str, os.PathLike)) and os.path.exists(filename):
-        raise FileExistsError(f"{os.fspath(filename)} exists (overwrite=False)")
-    write(filename, dataset, transfer_syntax=transfer_syntax)
-
-
-def _size_in_bytes(size: Union[int, float, str, None]) -> Optional[int]:
-    if size is None or size == float("inf"):
-        return None
-    if isinstance(size, (int, float)):
-        return int(size)
-    text = size.strip().lower()
-    number = text.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
-    unit = text[len(number):].strip()
-    try:
-        return int(float(number) * (_SIZE_UNITS[unit] if unit else 1))
-    except (KeyError, ValueError):
-        raise ValueError(f"defer_size {size!r} is not a size (e.g. 1024, '512 KB', "
-                         "'2 MiB')") from None
 
 
 _HEAD = 1 << 16  # enough for any sane preamble and File Meta Information
@@ -371,71 +315,6 @@ def _check_group_length(meta: Dataset, end: int) -> None:
                       "by element)", DecodeWarning, stacklevel=4)
 
 
-_SIGNATURES = ((b"\x1f\x8b", "gzip-compressed data"), (b"PK\x03\x04", "a ZIP archive"),
-               (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"),
-               (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
-               (b"MM\x00*", "a TIFF image"))
-
-
-def not_dicom(buf: Any) -> Optional[str]:
-    """What the start of a stream without "DICM" or group 0002 is, when it cannot be
-    a bare data set; None when it can.
-
-    A bare data set opens with an element header whose value fits in the data
-    (PS3.5 7.1); text, JSON, gzip and the like do not: read as a header, their
-    bytes give tags such as (6554,7473) and lengths of hundreds of megabytes.
-    """
-    size = len(buf)
-    head = bytes(buf[:256])
-    if size == 0:
-        return "an empty file (0 bytes)"
-    for magic, kind in _SIGNATURES:
-        if head.startswith(magic):
-            return kind
-    if head[36:40] == b"acsp":
-        return "an ICC colour profile"
-    text = _as_text(head)
-    if text is not None:
-        first = text.lstrip()
-        kind = "JSON text" if first[:1] in ("{", "[") else "text"
-        line = first.splitlines()[0][:40] if first else ""
-        return f"{kind} ({line!r}...)"
-    if size < 8:
-        return f"{size} byte(s), fewer than one data element header (8 bytes)"
-    ts = sniff_transfer_syntax(head[:12], size)
-    order = "<" if ts.little_endian else ">"
-    group, element = struct.unpack_from(order + "HH", head)
-    header, length = 8, int.from_bytes(head[4:8], "little" if ts.little_endian else "big")
-    if ts.explicit_vr:
-        from .vr import LONG_LENGTH_VRS
-
-        if head[4:6].decode("latin-1") in LONG_LENGTH_VRS:
-            if size < 12:
-                return None  # a header cut short: the decoder says so
-            header, length = 12, int.from_bytes(head[8:12], "little" if ts.little_endian
-                                                else "big")
-        else:
-            length = int.from_bytes(head[6:8], "little" if ts.little_endian else "big")
-    if length != 0xFFFFFFFF and header + length > size:
-        return (f"bytes {head[:8].hex(' ')}, which as a data element header "
-                f"({group:04X},{element:04X}) give a value of {length} bytes in a "
-                f"{size}-byte file")
-    return None
-
-
-def _as_text(head: bytes) -> Optional[str]:
-    """``head`` as text if it is printable UTF-8 (a few control characters aside)."""
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not merely a character cut at the end of head
-            return None
-        text = head[:exc.start].decode("utf-8")
-    if not text or any(not (ch.isprintable() or ch in "\t\r\n\x0c") for ch in text):
-        return None
-    return text
-
-
 def _group_2_end(buf: Any, pos: int) -> int:
     """Where group 0002 ends, by walking its element headers: a dataset whose first tag
     sorts below (0003,0000), such as (0001,0001), must not be read as meta."""
@@ -489,48 +368,6 @@ def _transfer_syntax_of(meta: Dataset, buf: Any, pos: int) -> TransferSyntax:
     if uid:
         return _ts.get(str(uid))
     return sniff_transfer_syntax(bytes(buf[pos:pos + 12]), len(buf) - pos)
-
-
-def sniff_transfer_syntax(head: bytes, available: Optional[int] = None) -> TransferSyntax:
-    """Guess the encoding of a bare dataset from its first element header.
-
-    Explicit VR shows as two letters at 4..5; implicit VR is little endian only
-    (PS3.5 A.1).  For explicit VR, the byte order in which the first value's
-    length fits in the ``available`` bytes is the one; where both fit (or
-    ``available`` is not given), the one in which the first tag is in the
-    dictionary; else the first group of a dataset is small (0008 typically):
-    read little endian it is, read big endian it is not.
-    """
-    if len(head) < 8:
-        return _ts.EXPLICIT_VR_LE
-    little = head[0] != 0 or head[1] == 0
-    explicit = head[4:6].isalpha() and head[4:6].isupper()
-    if not explicit:
-        return _ts.IMPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE
-    if available is not None:
-        fits = [_first_value_fits(head, order, available) for order in ("little", "big")]
-        if fits[0] != fits[1]:
-            return _ts.EXPLICIT_VR_LE if fits[0] else _ts.EXPLICIT_VR_BE
-    from .dictionary import entry
-
-    known = [entry(int.from_bytes(head[0:2], order) << 16 | int.from_bytes(head[2:4], order))
-             is not None for order in ("little", "big")]
-    if known[0] != known[1]:
-        little = known[0]
-    return _ts.EXPLICIT_VR_LE if little else _ts.EXPLICIT_VR_BE
-
-
-def _first_value_fits(head: bytes, order: str, available: int) -> bool:
-    """Whether an explicit VR header's value, its length read in ``order``, fits."""
-    from .vr import LONG_LENGTH_VRS, VRS
-
-    code = head[4:6].decode("ascii")
-    if code in LONG_LENGTH_VRS or code not in VRS:  # PS3.5 6.2: unknown VRs are long
-        if len(head) < 12:
-            return True  # no length to judge by
-        length = int.from_bytes(head[8:12], order)  # type: ignore[arg-type]
-        return length == 0xFFFFFFFF or 12 + length <= available
-    return 8 + int.from_bytes(head[6:8], order) <= available  # type: ignore[arg-type]
 
 
 # --- writing ---------------------------------------------------------------------------

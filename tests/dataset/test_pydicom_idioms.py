@@ -32,7 +32,7 @@ def _read(**kw) -> Dataset:
 @pytest.mark.parametrize("size", [None, 16, 16.0, "16", "1 KB", "0.5 kb", "2 KiB", "1MB",
                                   "3 GiB", float("inf")])
 def test_defer_size_text_means_what_pydicom_means(size):
-    from dicomcore.dataset.part10 import _size_in_bytes
+    from dicomcore.dataset.pydicom_api import _size_in_bytes
     from pydicom.misc import size_in_bytes
 
     theirs = size_in_bytes(size)
