@@ -661,7 +661,7 @@ def test_queued_pdus_are_fragment_messages(command_words, data_words, limit):
 @given(st.tuples(*[st.integers(0, 0xFFFF)] * 4), st.integers(1, 0xFFFF))
 @settings(max_examples=100, deadline=None)
 def test_pending_get_template_is_the_encoders_command(counts, message_id):
-    from dicomcore.ae.services.qr import _CountsTemplate
+    from dicomcore.ae.services.get_sender import _CountsTemplate
     from dicomcore.dimse import CGetRSP, encode_command
 
     request = CGetRQ(message_id=message_id, affected_sop_class_uid=STUDY_ROOT_GET)
